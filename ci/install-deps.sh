@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages loadgen needs to build, test and benchmark.
+# Idempotent: runs apt-get update once (only when something is missing), then installs
+# only the packages that are not installed yet. Needs root (or sudo).
+set -euo pipefail
+
+# Build and unit-test dependencies.
+BUILD_PKGS=(build-essential cmake pkg-config git libuv1-dev node-llhttp nlohmann-json3-dev catch2)
+# Peers for side-by-side benchmarks, and the static web server they target.
+BENCH_PKGS=(wrk nginx-light util-linux procps)
+
+want=("${BUILD_PKGS[@]}")
+case "${1:-}" in
+  --bench) want+=("${BENCH_PKGS[@]}") ;;
+  "") ;;
+  *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+SUDO=""
+[[ $(id -u) -ne 0 ]] && SUDO="sudo"
+echo "ci/install-deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Services must never auto-start from a package install: loadgen runs them as child processes.
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+fi
+$SUDO apt-get update -q >/dev/null
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,7 @@
+# Warning flags on an INTERFACE target; LG_WARNINGS_AS_ERRORS (CI sets it) turns them into errors.
+add_library(lg_warnings INTERFACE)
+target_compile_options(lg_warnings INTERFACE
+  $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
+    -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference
+    -Wimplicit-fallthrough>
+  $<$<BOOL:${LG_WARNINGS_AS_ERRORS}>:-Werror>)

@@ -1,0 +1,120 @@
+#include "loadgen/app/run_command.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "loadgen/app/live_line.h"
+#include "loadgen/core/exit_codes.h"
+#include "loadgen/core/url.h"
+#include "loadgen/engine/coordinator.h"
+#include "reports/result_json.h"
+#include "scenarios/scenario_loader.h"
+
+namespace lg::app {
+namespace {
+
+std::expected<RunPlan, int> build_plan(const Command& cmd) {
+  if (cmd.kind == CommandKind::kRunUrl) return cmd.plan;
+  auto plan = scenarios::load_scenario(cmd.scenario_path);
+  if (!plan && cmd.target) {
+    // A scenario may omit "target" when --target supplies it: retry without that error.
+    auto& errs = plan.error().errors;
+    std::erase_if(errs, [](const auto& e) { return e.pointer == "/target"; });
+    if (errs.empty()) plan = scenarios::load_scenario(cmd.scenario_path + "");
+  }
+  if (!plan) {
+    std::cerr << plan.error().to_string();
+    return std::unexpected(kExitInvalidInput);
+  }
+  if (cmd.target) {
+    auto url = parse_url(*cmd.target);
+    if (!url) {
+      std::cerr << "--target: " << url.error() << '\n';
+      return std::unexpected(kExitInvalidInput);
+    }
+    plan->target = url->target;
+    if (url->path != "/") plan->target.base_path = url->path;
+  }
+  if (cmd.threads) plan->threads = *cmd.threads;
+  if (cmd.seed) plan->seed = *cmd.seed;
+  return *plan;
+}
+
+std::string default_out_dir(const RunPlan& plan) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  return "results/" + plan.name + "-" + stamp;
+}
+
+// The checks this version can make: the generator kept its schedule, the target answered.
+std::vector<reports::Check> generator_checks(const RunResult& r) {
+  std::vector<reports::Check> checks;
+  if (r.plan.mode == LoopMode::kOpen) {
+    const auto p99 = summarize(r.generator.lag).p99;
+    checks.push_back({"generator_schedule", "run", std::to_string(p99) + " ms lag p99",
+                      std::to_string(static_cast<double>(r.plan.max_dispatch_lag_ns) / 1e6) + " ms",
+                      !r.generator.saturated,
+                      r.generator.saturated ? r.generator.saturation_reason
+                                            : "the generator sent on schedule"});
+  }
+  const auto& c = r.total.counters;
+  const bool reachable = !(c.responses == 0 && c.error(ErrorKind::kConnect) > 0);
+  checks.push_back({"target_reachable", "run", std::to_string(c.responses) + " responses",
+                    "at least 1 response", reachable,
+                    reachable ? "the target answered"
+                              : "no response at all: every connection attempt failed"});
+  return checks;
+}
+
+}  // namespace
+
+int run_command(const Command& cmd) {
+  auto plan = build_plan(cmd);
+  if (!plan) return plan.error();
+  const bool live = !cmd.quiet && isatty(STDERR_FILENO);
+  engine::RunHooks hooks;
+  const RunPlan& p = *plan;
+  if (live) {
+    hooks.on_second = [&p](const TimelinePoint& t) {
+      std::fprintf(stderr, "%s\n", live_line(t, p).c_str());
+    };
+  }
+  if (!cmd.quiet) {
+    std::fprintf(stderr, "loadgen: %s -> %s, %zu step(s), %.0f s\n", p.name.c_str(),
+                 format_url(p.target).c_str(), p.steps.size(),
+                 static_cast<double>(p.total_duration_ns()) / 1e9);
+  }
+  auto result = engine::run(p, hooks);
+  if (!result) {
+    std::cerr << "loadgen: " << result.error().message << '\n';
+    return result.error().exit_code;
+  }
+  const auto checks = generator_checks(*result);
+  const auto out_dir = cmd.out_dir.empty() ? default_out_dir(p) : cmd.out_dir;
+  auto written = reports::write_result(reports::to_json(*result, checks), out_dir);
+  std::cout << step_table(*result);
+  if (!written) {
+    std::cerr << "loadgen: " << written.error() << '\n';
+    return kExitEnvironment;
+  }
+  std::cout << "result: " << written->string() << '\n';
+  int code = kExitPass;
+  for (const auto& c : checks) {
+    if (c.passed) continue;
+    std::cerr << "loadgen: check " << c.name << " failed: " << c.explanation << '\n';
+    code = kExitEnvironment;
+  }
+  if (result->interrupted) {
+    std::cerr << "loadgen: interrupted; partial results written\n";
+    return kExitInterrupted;
+  }
+  return code;
+}
+
+}  // namespace lg::app

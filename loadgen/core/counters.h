@@ -1,0 +1,72 @@
+// Per-request outcome counters. Plain values: summed across threads, intervals and shards.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace lg {
+
+// Why a request failed. Every failure falls in exactly one category; the run never stops on one.
+enum class ErrorKind : std::uint8_t {
+  kConnect,  // TCP connect failed (refused, unreachable)
+  kTimeout,  // no complete response within the timeout, counted from the actual send
+  kRead,     // connection reset or closed while a response was due
+  kWrite,    // the request could not be written
+  kParse,    // the response was not valid HTTP/1.1 (or more bytes than one response came)
+  kHttp4xx,  // a response with status 400..499
+  kHttp5xx,  // a response with status 500..599
+};
+inline constexpr std::size_t kErrorKinds = 7;
+
+constexpr std::string_view error_kind_name(ErrorKind k) {
+  constexpr std::array<std::string_view, kErrorKinds> names{
+      "connect", "timeout", "read", "write", "parse", "http_4xx", "http_5xx"};
+  return names[static_cast<std::size_t>(k)];
+}
+
+struct Counters {
+  std::uint64_t scheduled = 0;  // arrivals that came due (open loop) or were started (closed)
+  std::uint64_t sent = 0;       // requests whose first byte was handed to the socket
+  std::uint64_t completed = 0;  // responses with status < 400
+  std::uint64_t responses = 0;  // responses of any status (completed + 4xx + 5xx)
+  std::array<std::uint64_t, kErrorKinds> errors{};
+  std::uint64_t late = 0;        // sent more than the late threshold after the intended time
+  std::uint64_t dropped = 0;     // arrivals never sent: queue full, or no connection in time
+  std::uint64_t abandoned = 0;   // in flight when an interrupt cut the run short (not errors)
+  std::uint64_t unrecorded = 0;  // latencies beyond the histogram's range (> 100 s)
+  std::uint64_t connects = 0;    // TCP connections established
+  std::uint64_t bytes_in = 0;    // response body bytes
+
+  std::uint64_t error(ErrorKind k) const { return errors[static_cast<std::size_t>(k)]; }
+  void count(ErrorKind k) { ++errors[static_cast<std::size_t>(k)]; }
+
+  std::uint64_t failed() const {
+    std::uint64_t n = 0;
+    for (auto e : errors) n += e;
+    return n;
+  }
+
+  // DESIGN.md section 4: failed / (completed + failed + dropped); 0 when nothing happened.
+  double error_rate() const {
+    const auto denom = completed + failed() + dropped;
+    return denom == 0 ? 0.0 : static_cast<double>(failed()) / static_cast<double>(denom);
+  }
+
+  void add(const Counters& o) {
+    scheduled += o.scheduled;
+    sent += o.sent;
+    completed += o.completed;
+    responses += o.responses;
+    for (std::size_t i = 0; i < kErrorKinds; ++i) errors[i] += o.errors[i];
+    late += o.late;
+    dropped += o.dropped;
+    abandoned += o.abandoned;
+    unrecorded += o.unrecorded;
+    connects += o.connects;
+    bytes_in += o.bytes_in;
+  }
+
+  bool operator==(const Counters&) const = default;
+};
+
+}  // namespace lg

@@ -1,0 +1,67 @@
+// RunPlan: everything the engine needs to run, as typed values. Built by scenarios/ (from a
+// scenario file) or by the CLI (ad hoc form); the engine never sees JSON.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lg {
+
+// One request of the mix. `path` and `body` may hold placeholders, expanded per request:
+//   {{seq}}          the arrival's global sequence number (0-based, unique across threads/shards)
+//   {{rand A B}}     a uniform integer in [A, B] (0 <= A <= B < 2^63), deterministic per arrival
+struct RequestSpec {
+  std::string method = "GET";  // any token; HEAD responses are parsed without a body
+  std::string path = "/";      // origin-form, starts with '/'
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers, sent as given
+  std::string body;          // sent with Content-Length when non-empty
+  std::uint32_t weight = 1;  // relative share in the mix, >= 1
+};
+
+enum class Arrival { kConstant, kPoisson };
+
+// A step of the schedule: the arrival rate goes linearly from `start_rate` to `end_rate`
+// (requests per second, >= 0) over `duration_ns` (> 0). A flat step has start == end.
+struct StepPlan {
+  std::string label;             // e.g. "100 users"; for reports
+  std::uint32_t users = 0;       // virtual users (0 for ad hoc runs); rate = users x rate_per_user
+  double start_rate = 0;         // requests/s at the step's start
+  double end_rate = 0;           // requests/s at the step's end
+  std::int64_t duration_ns = 0;  // > 0
+  bool warmup = false;           // excluded from verdicts (still reported)
+};
+
+struct Target {
+  std::string host = "127.0.0.1";  // IPv4 literal or name resolved once at start
+  std::uint16_t port = 80;
+  std::string host_header;  // "Host:" value; defaults to host[:port]
+  std::string base_path;    // prefix joined to each request path ("" or "/prefix")
+};
+
+enum class LoopMode { kOpen, kClosed };
+
+struct RunPlan {
+  std::string name = "adhoc";
+  Target target;
+  std::vector<RequestSpec> requests{RequestSpec{}};
+  LoopMode mode = LoopMode::kOpen;
+  Arrival arrival = Arrival::kConstant;
+  std::vector<StepPlan> steps;    // open loop: the schedule; closed loop: durations only
+  std::uint32_t connections = 0;  // closed loop: connections; open loop: cap (0 = automatic)
+  std::uint32_t threads = 0;      // worker threads (0 = hardware concurrency)
+  std::int64_t timeout_ns = 5'000'000'000;        // per request, from the actual send
+  std::int64_t late_threshold_ns = 10'000'000;    // a send later than this is counted late
+  std::int64_t max_dispatch_lag_ns = 10'000'000;  // generator saturated if p99 lag exceeds it
+  std::uint64_t seed = 1;                         // for Poisson gaps, request mix and {{rand}}
+  std::uint32_t shard_index = 0;  // this process runs arrivals k with k % shard_count == index
+  std::uint32_t shard_count = 1;
+
+  std::int64_t total_duration_ns() const {
+    std::int64_t t = 0;
+    for (const auto& s : steps) t += s.duration_ns;
+    return t;
+  }
+};
+
+}  // namespace lg

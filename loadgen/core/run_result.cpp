@@ -1,0 +1,109 @@
+#include "loadgen/core/run_result.h"
+
+#include <algorithm>
+
+#include "loadgen/core/pacer.h"
+
+namespace lg {
+namespace {
+
+double ms(std::uint64_t us) { return static_cast<double>(us) / 1000.0; }
+
+// Timeline merge: counters add, histograms merge (drops counted), lag is the max.
+void merge_into(IntervalSnapshot& into, const IntervalSnapshot& s) {
+  into.counters.add(s.counters);
+  into.counters.unrecorded += into.latency.merge(s.latency);
+  into.cpu_ns += s.cpu_ns;
+  into.max_lag_ns = std::max(into.max_lag_ns, s.max_lag_ns);
+  into.open_connections += s.open_connections;
+}
+
+}  // namespace
+
+LatencySummary summarize(const Histogram& h) {
+  LatencySummary s;
+  s.count = h.total_count();
+  if (s.count == 0) return s;
+  s.p50 = ms(h.value_at_percentile(50));
+  s.p90 = ms(h.value_at_percentile(90));
+  s.p95 = ms(h.value_at_percentile(95));
+  s.p99 = ms(h.value_at_percentile(99));
+  s.p999 = ms(h.value_at_percentile(99.9));
+  s.max = ms(h.max());
+  s.min = ms(h.min());
+  s.mean = h.mean() / 1000.0;
+  return s;
+}
+
+ResultBuilder::ResultBuilder(const RunPlan& plan, std::uint32_t workers) : workers_(workers) {
+  result_.plan = plan;
+  result_.generator.threads = workers;
+  const Schedule schedule(plan.steps);
+  for (std::uint32_t i = 0; i < plan.steps.size(); ++i) {
+    StepResult s;
+    s.plan = plan.steps[i];
+    s.start_ns = schedule.step_start(i);
+    s.end_ns = schedule.step_start(i + 1);
+    s.target_rate = plan.mode == LoopMode::kOpen ? (s.plan.start_rate + s.plan.end_rate) / 2 : 0;
+    result_.steps.push_back(std::move(s));
+  }
+}
+
+std::vector<TimelinePoint> ResultBuilder::add(IntervalSnapshot&& snap) {
+  if (snap.final) {
+    ++finals_;
+    final_seconds_.push_back(snap.second);
+    for (std::size_t i = 0; i < snap.steps.size() && i < result_.steps.size(); ++i) {
+      result_.steps[i].data.merge(snap.steps[i]);
+    }
+    snap.steps.clear();
+  }
+  auto& p = pending_[snap.second];
+  if (p.seen == 0) {
+    p.merged = std::move(snap);
+  } else {
+    merge_into(p.merged, snap);
+  }
+  ++p.seen;
+  // A second is complete when every worker that was still running then delivered it: a
+  // worker that finished earlier (its final snapshot) delivers nothing later.
+  std::vector<TimelinePoint> done;
+  while (!pending_.empty()) {
+    auto it = pending_.begin();
+    const auto gone = std::count_if(final_seconds_.begin(), final_seconds_.end(),
+                                    [&](std::int64_t f) { return f < it->first; });
+    if (it->second.seen + static_cast<std::uint32_t>(gone) < workers_) break;
+    done.push_back(complete(it->second));
+    result_.timeline.push_back(done.back());
+    pending_.erase(it);
+  }
+  return done;
+}
+
+TimelinePoint ResultBuilder::complete(Pending& p) const {
+  TimelinePoint t;
+  t.second = p.merged.second;
+  t.counters = p.merged.counters;
+  t.latency = summarize(p.merged.latency);
+  t.cpu_percent = static_cast<double>(p.merged.cpu_ns) / 1e7;  // ns per 1 s interval -> %
+  t.max_lag_ms = static_cast<double>(p.merged.max_lag_ns) / 1e6;
+  t.open_connections = p.merged.open_connections;
+  return t;
+}
+
+RunResult ResultBuilder::finish(std::int64_t duration_ns, double cpu_seconds) {
+  auto r = std::move(result_);
+  r.duration_ns = duration_ns;
+  for (auto& s : r.steps) {
+    const double secs = static_cast<double>(s.end_ns - s.start_ns) / 1e9;
+    s.achieved_rate = secs > 0 ? static_cast<double>(s.data.counters.sent) / secs : 0;
+    r.total.merge(s.data);
+  }
+  r.generator.cpu_seconds = cpu_seconds;
+  r.generator.lag = r.total.lag;
+  const auto done = r.total.counters.responses;
+  r.generator.cpu_us_per_request = done ? cpu_seconds * 1e6 / static_cast<double>(done) : 0;
+  return r;
+}
+
+}  // namespace lg

@@ -1,0 +1,85 @@
+// RunResult: what a run measured, as values. reports/ turns it into result.json; validators/
+// judge it. ResultBuilder assembles it from worker snapshots (pure: testable without threads).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "loadgen/core/run_plan.h"
+#include "loadgen/core/snapshot.h"
+
+namespace lg {
+
+// Percentiles of a latency histogram, in milliseconds (recorded in us).
+struct LatencySummary {
+  double p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0, min = 0, mean = 0;
+  std::uint64_t count = 0;
+};
+LatencySummary summarize(const Histogram& us);
+
+struct StepResult {
+  StepPlan plan;
+  std::int64_t start_ns = 0;  // planned start, ns since the run's start
+  std::int64_t end_ns = 0;    // planned end
+  StepAccum data;
+  double target_rate = 0;    // mean planned rate, requests/s (open loop)
+  double achieved_rate = 0;  // requests sent / step duration
+};
+
+struct TimelinePoint {
+  std::int64_t second = 0;
+  Counters counters;
+  LatencySummary latency;  // of completions in this second
+  double cpu_percent = 0;  // generator CPU, % of one core, summed over worker threads
+  double max_lag_ms = 0;
+  std::uint32_t open_connections = 0;
+};
+
+struct GeneratorStats {
+  std::uint32_t threads = 0;
+  double cpu_seconds = 0;  // user + system of the whole process over the run
+  double cpu_us_per_request = 0;
+  Histogram lag;  // us, all arrivals
+  std::int64_t peak_rss_kb = 0;
+  bool clean_shutdown = false;  // every event loop closed with no handle left open
+  bool saturated = false;       // could not keep the schedule (exit code 3)
+  std::string saturation_reason;
+};
+
+struct RunResult {
+  RunPlan plan;
+  std::string target_url;
+  std::string started_at;        // wall clock, ISO 8601 UTC: a label only
+  std::int64_t duration_ns = 0;  // measured, start to the last response
+  bool interrupted = false;
+  std::vector<StepResult> steps;
+  std::vector<TimelinePoint> timeline;
+  StepAccum total;
+  GeneratorStats generator;
+};
+
+// Collects snapshots from `workers` worker threads. A second is complete (and reported by
+// add()) once every worker has delivered it; finish() builds the result.
+class ResultBuilder {
+ public:
+  ResultBuilder(const RunPlan& plan, std::uint32_t workers);
+  // Returns the timeline points that became complete with this snapshot (usually 0 or 1).
+  std::vector<TimelinePoint> add(IntervalSnapshot&& snap);
+  bool all_final() const { return finals_ == workers_; }
+  RunResult finish(std::int64_t duration_ns, double cpu_seconds);
+
+ private:
+  struct Pending {
+    std::uint32_t seen = 0;
+    IntervalSnapshot merged;
+  };
+  TimelinePoint complete(Pending& p) const;
+  RunResult result_;
+  std::uint32_t workers_;
+  std::uint32_t finals_ = 0;
+  std::vector<std::int64_t> final_seconds_;  // the last second of each finished worker
+  std::map<std::int64_t, Pending> pending_;
+};
+
+}  // namespace lg

@@ -1,0 +1,64 @@
+#include "loadgen/core/url.h"
+
+#include <charconv>
+
+namespace lg {
+namespace {
+
+std::string bad(std::string_view url, std::string_view why) {
+  return "invalid URL '" + std::string(url) + "': " + std::string(why) +
+         " (accepted: http://HOST[:PORT][/PATH], e.g. http://127.0.0.1:8080/api)";
+}
+
+}  // namespace
+
+std::expected<ParsedUrl, std::string> parse_url(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.starts_with("https://")) return std::unexpected(bad(url, "https is not supported"));
+  if (!url.starts_with(kScheme)) return std::unexpected(bad(url, "must start with http://"));
+  auto rest = url.substr(kScheme.size());
+  const auto slash = rest.find_first_of("/?");
+  auto authority = rest.substr(0, slash);
+  std::string path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (path.front() == '?') path.insert(path.begin(), '/');
+  if (authority.empty()) return std::unexpected(bad(url, "missing host"));
+  if (authority.find('@') != std::string_view::npos) {
+    return std::unexpected(bad(url, "user info is not supported"));
+  }
+  ParsedUrl out;
+  auto host = authority;
+  if (authority.front() == '[') {  // [IPv6]:port
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return std::unexpected(bad(url, "unclosed '['"));
+    host = authority.substr(1, close - 1);
+    authority.remove_prefix(close + 1);
+  } else {
+    const auto colon = authority.find(':');
+    host = authority.substr(0, colon);
+    authority = colon == std::string_view::npos ? std::string_view{} : authority.substr(colon);
+  }
+  if (host.empty()) return std::unexpected(bad(url, "missing host"));
+  out.target.host = std::string(host);
+  out.target.port = 80;
+  if (!authority.empty()) {
+    if (authority.front() != ':') return std::unexpected(bad(url, "unexpected text after host"));
+    const auto digits = authority.substr(1);
+    unsigned port = 0;
+    const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc{} || p != digits.data() + digits.size() || port == 0 || port > 65535) {
+      return std::unexpected(bad(url, "port must be a number in 1..65535"));
+    }
+    out.target.port = static_cast<std::uint16_t>(port);
+  }
+  out.path = std::move(path);
+  return out;
+}
+
+std::string format_url(const Target& t) {
+  const bool v6 = t.host.find(':') != std::string::npos;
+  std::string s = "http://" + (v6 ? "[" + t.host + "]" : t.host);
+  if (t.port != 80) s += ":" + std::to_string(t.port);
+  return s + (t.base_path.empty() ? "" : t.base_path);
+}
+
+}  // namespace lg

@@ -1,0 +1,224 @@
+#include "loadgen/engine/coordinator.h"
+
+#include <netdb.h>
+#include <sys/resource.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "loadgen/core/exit_codes.h"
+#include "loadgen/core/pacer.h"
+#include "loadgen/engine/worker.h"
+#include "loadgen/http/request_template.h"
+#include "loadgen/version.h"
+
+namespace lg::engine {
+namespace {
+
+constexpr std::uint32_t kMinAutoConnections = 64;
+constexpr std::uint32_t kMaxAutoConnections = 10'000;
+constexpr std::size_t kMinQueue = 1024;
+constexpr std::size_t kMaxQueue = 262'144;  // 6 MB of waiting arrivals per worker at most
+constexpr std::int64_t kStartDelayNs = 20'000'000;  // lets every thread reach its loop first
+
+double peak_rate(const RunPlan& plan) {
+  double r = 0;
+  for (const auto& s : plan.steps) r = std::max({r, s.start_rate, s.end_rate});
+  return r;
+}
+
+std::expected<sockaddr_storage, RunError> resolve(const Target& t) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  const auto port = std::to_string(t.port);
+  if (int rc = getaddrinfo(t.host.c_str(), port.c_str(), &hints, &res); rc != 0) {
+    return std::unexpected(RunError{kExitEnvironment, "cannot resolve target host '" + t.host +
+                                                          "': " + gai_strerror(rc)});
+  }
+  sockaddr_storage out{};
+  std::memcpy(&out, res->ai_addr, res->ai_addrlen);
+  freeaddrinfo(res);
+  return out;
+}
+
+std::string utc_now_iso() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// The snapshot queue: workers push once per second; the coordinator's loop drains it whole
+// (uv_async_send coalesces several pushes into one callback).
+class Queue final : public SnapshotSink {
+ public:
+  explicit Queue(uv_async_t* wake) : wake_(wake) {}
+  void push(IntervalSnapshot&& snap) override {
+    {
+      std::lock_guard lock(mutex_);
+      items_.push_back(std::move(snap));
+    }
+    uv_async_send(wake_);
+  }
+  std::vector<IntervalSnapshot> take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(items_, {});
+  }
+
+ private:
+  uv_async_t* wake_;
+  std::mutex mutex_;
+  std::vector<IntervalSnapshot> items_;
+};
+
+struct Run {
+  const RunPlan& plan;
+  const RunHooks& hooks;
+  ResultBuilder builder;
+  uv_loop_t loop{};
+  uv_async_t wake{};
+  uv_signal_t sigint{};
+  uv_signal_t sigterm{};
+  Queue queue{&wake};
+  std::vector<std::unique_ptr<Worker>> workers;
+  bool interrupted = false;
+
+  Run(const RunPlan& p, const RunHooks& h, std::uint32_t n) : plan(p), hooks(h), builder(p, n) {}
+
+  void drain() {
+    for (auto& snap : queue.take()) {
+      for (const auto& point : builder.add(std::move(snap))) {
+        if (hooks.on_second) hooks.on_second(point);
+      }
+    }
+    if (builder.all_final()) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&wake), nullptr);
+      if (hooks.handle_signals) {
+        uv_close(reinterpret_cast<uv_handle_t*>(&sigint), nullptr);
+        uv_close(reinterpret_cast<uv_handle_t*>(&sigterm), nullptr);
+      }
+    }
+  }
+
+  void stop_all() {
+    interrupted = true;
+    for (auto& w : workers) w->request_stop();
+  }
+};
+
+void on_wake(uv_async_t* a) { static_cast<Run*>(a->data)->drain(); }
+void on_signal(uv_signal_t* s, int) { static_cast<Run*>(s->data)->stop_all(); }
+
+double process_cpu_seconds(std::int64_t* peak_rss_kb) {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  *peak_rss_kb = ru.ru_maxrss;
+  const auto tv = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return tv(ru.ru_utime) + tv(ru.ru_stime);
+}
+
+void judge_saturation(RunResult& r) {
+  if (r.plan.mode != LoopMode::kOpen || r.generator.lag.total_count() == 0) return;
+  const auto p99_us = r.generator.lag.value_at_percentile(99);
+  const auto limit_us = static_cast<std::uint64_t>(r.plan.max_dispatch_lag_ns / 1000);
+  if (p99_us > limit_us) {
+    r.generator.saturated = true;
+    r.generator.saturation_reason =
+        "schedule lag p99 " + std::to_string(static_cast<double>(p99_us) / 1000.0) +
+        " ms exceeds " + std::to_string(static_cast<double>(limit_us) / 1000.0) +
+        " ms: the generator could not send on schedule (add --threads, or lower the rate)";
+  }
+}
+
+}  // namespace
+
+std::uint32_t worker_count(const RunPlan& plan) {
+  std::uint32_t n = plan.threads ? plan.threads : std::max(1u, std::thread::hardware_concurrency());
+  if (plan.mode == LoopMode::kClosed) n = std::min(n, std::max(1u, plan.connections));
+  return n;
+}
+
+std::uint32_t connection_cap(const RunPlan& plan) {
+  if (plan.connections) return plan.connections;
+  // Little's law with one second of latency at the peak rate: generous, and connections are
+  // opened only when no idle one is free, so an unused cap costs nothing.
+  const auto want = static_cast<std::uint32_t>(std::ceil(peak_rate(plan)));
+  return std::clamp(want, kMinAutoConnections, kMaxAutoConnections);
+}
+
+std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hooks) {
+  auto address = resolve(plan.target);
+  if (!address) return std::unexpected(address.error());
+  auto mix = http::RequestMix::compile(plan.requests, plan.target,
+                                       std::string("loadgen/") + kVersion);
+  if (!mix) return std::unexpected(RunError{kExitInvalidInput, mix.error()});
+  const Schedule schedule(plan.steps);
+  const auto n = worker_count(plan);
+  const auto cap = connection_cap(plan);
+  const double timeout_s = static_cast<double>(plan.timeout_ns) / 1e9;
+  const auto queue_cap = std::clamp<std::size_t>(
+      static_cast<std::size_t>(peak_rate(plan) / n * timeout_s), kMinQueue, kMaxQueue);
+
+  auto run = std::make_unique<Run>(plan, hooks, n);
+  uv_loop_init(&run->loop);
+  uv_async_init(&run->loop, &run->wake, &on_wake);
+  run->wake.data = run.get();
+  if (hooks.handle_signals) {
+    for (auto* s : {&run->sigint, &run->sigterm}) {
+      uv_signal_init(&run->loop, s);
+      s->data = run.get();
+    }
+    uv_signal_start(&run->sigint, &on_signal, SIGINT);
+    uv_signal_start(&run->sigterm, &on_signal, SIGTERM);
+  }
+  const auto started_at = utc_now_iso();
+  const auto start_abs = uv_hrtime() + kStartDelayNs;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    WorkerConfig cfg;
+    cfg.id = i;
+    cfg.workers = n;
+    cfg.plan = &plan;
+    cfg.schedule = &schedule;
+    cfg.mix = &*mix;
+    cfg.address = *address;
+    cfg.start_abs_ns = start_abs;
+    cfg.connections = plan.mode == LoopMode::kClosed ? cap / n + (i < cap % n ? 1 : 0)
+                                                     : std::max(1u, (cap + n - 1) / n);
+    cfg.queue_capacity = queue_cap;
+    cfg.interrupt_grace_ns = hooks.interrupt_grace_ns;
+    cfg.sink = &run->queue;
+    run->workers.push_back(std::make_unique<Worker>(cfg));
+  }
+  std::vector<std::thread> threads;
+  for (auto& w : run->workers) threads.emplace_back([&w] { w->run(); });
+  uv_run(&run->loop, UV_RUN_DEFAULT);
+  for (auto& t : threads) t.join();
+  const bool clean = uv_loop_close(&run->loop) == 0 &&
+                     std::all_of(run->workers.begin(), run->workers.end(),
+                                 [](const auto& w) { return w->loop_closed_cleanly(); });
+  const auto elapsed = static_cast<std::int64_t>(uv_hrtime() - start_abs);
+  std::int64_t rss = 0;
+  const double cpu = process_cpu_seconds(&rss);
+  auto result = run->builder.finish(elapsed, cpu);
+  result.started_at = started_at;
+  result.interrupted = run->interrupted;
+  result.generator.peak_rss_kb = rss;
+  result.generator.clean_shutdown = clean;
+  judge_saturation(result);
+  return result;
+}
+
+}  // namespace lg::engine

@@ -1,0 +1,35 @@
+// The coordinator: resolves the target, splits the schedule over worker threads, starts them
+// together, drains their snapshots into a RunResult, and turns SIGINT/SIGTERM into a graceful
+// stop. It owns the only cross-thread structure (the snapshot queue).
+#pragma once
+#include <expected>
+#include <functional>
+#include <string>
+
+#include "loadgen/core/run_result.h"
+
+namespace lg::engine {
+
+struct RunHooks {
+  // Called on the coordinator's thread for every completed second, in order.
+  std::function<void(const TimelinePoint&)> on_second;
+  // Install SIGINT/SIGTERM handlers for the run (the CLI does; tests usually do not).
+  bool handle_signals = true;
+  // Grace period for in-flight responses after an interrupt.
+  std::int64_t interrupt_grace_ns = 2'000'000'000;
+};
+
+struct RunError {
+  int exit_code;        // kExitInvalidInput or kExitEnvironment
+  std::string message;
+};
+
+// The connection cap actually used for a plan (plan.connections, or an automatic one).
+std::uint32_t connection_cap(const RunPlan& plan);
+// The worker thread count actually used for a plan.
+std::uint32_t worker_count(const RunPlan& plan);
+
+// Runs the plan to completion (or interrupt). Blocks the calling thread.
+std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hooks);
+
+}  // namespace lg::engine

@@ -1,0 +1,475 @@
+#include "loadgen/engine/worker.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace lg::engine {
+namespace {
+
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+
+std::int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * kNsPerSecond + ts.tv_nsec;
+}
+
+// uv timers count whole milliseconds of loop time: round up so they never fire early.
+std::uint64_t ms_until(std::int64_t target_ns, std::int64_t now_ns) {
+  if (target_ns <= now_ns) return 0;
+  return static_cast<std::uint64_t>((target_ns - now_ns + 999'999) / 1'000'000);
+}
+
+std::uint64_t to_us(std::int64_t ns) { return ns > 0 ? static_cast<std::uint64_t>(ns / 1000) : 0; }
+
+template <class T>
+T* self_of(uv_handle_t* h) {
+  return static_cast<T*>(h->data);
+}
+
+}  // namespace
+
+Worker::Worker(const WorkerConfig& cfg)
+    : cfg_(cfg),
+      closed_loop_(cfg.plan->mode == LoopMode::kClosed),
+      cursor_(*cfg.schedule, cfg.plan->arrival, cfg.plan->seed,
+              cfg.plan->shard_index + std::uint64_t{cfg.id} * cfg.plan->shard_count,
+              std::uint64_t{cfg.plan->shard_count} * cfg.workers),
+      queue_(cfg.queue_capacity),
+      read_storage_(std::make_unique<char[]>(kReadBufferBytes)),
+      steps_(std::max<std::size_t>(1, cfg.plan->steps.size())) {
+  read_buf_ = uv_buf_init(read_storage_.get(), kReadBufferBytes);
+  conns_.reserve(cfg_.connections);
+  idle_.reserve(cfg_.connections);
+  closed_.reserve(cfg_.connections);
+  interval_.worker = cfg_.id;
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &stop_async_, &Worker::on_stop);
+  uv_timer_init(&loop_, &interval_timer_);
+  uv_timer_init(&loop_, &timeout_timer_);
+  uv_timer_init(&loop_, &deadline_timer_);
+  for (auto* h : {reinterpret_cast<uv_handle_t*>(&stop_async_),
+                  reinterpret_cast<uv_handle_t*>(&interval_timer_),
+                  reinterpret_cast<uv_handle_t*>(&timeout_timer_),
+                  reinterpret_cast<uv_handle_t*>(&deadline_timer_)}) {
+    h->data = this;
+  }
+  pacer_timer_.init(&loop_, &Worker::on_pace, this);
+}
+
+Worker::~Worker() {
+  if (!loop_closed_) {
+    // run() was never called: close what the constructor opened.
+    finish();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    loop_closed_ = uv_loop_close(&loop_) == 0;
+  }
+}
+
+std::int64_t Worker::now() const {
+  return static_cast<std::int64_t>(uv_hrtime() - cfg_.start_abs_ns);
+}
+
+void Worker::run() {
+  start();
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  loop_closed_ = uv_loop_close(&loop_) == 0;
+}
+
+void Worker::request_stop() {
+  std::lock_guard lock(stop_mutex_);
+  if (!stop_closed_) uv_async_send(&stop_async_);
+}
+
+void Worker::start() {
+  interval_cpu_start_ = thread_cpu_ns();
+  uv_timer_start(&interval_timer_, &Worker::on_interval, ms_until(kNsPerSecond, now()), 0);
+  if (closed_loop_) {
+    pacer_timer_.arm_at(cfg_.start_abs_ns);
+    uv_timer_start(&deadline_timer_, &Worker::on_deadline,
+                   ms_until(cfg_.schedule->end_ns(), now()), 0);
+    return;
+  }
+  if (const auto& next = cursor_.peek()) {
+    pacer_timer_.arm_at(cfg_.start_abs_ns + static_cast<std::uint64_t>(next->due_ns));
+  } else {
+    begin_drain(now());
+  }
+}
+
+// ---- pacing -------------------------------------------------------------------------------
+
+void Worker::on_pace(void* self) { static_cast<Worker*>(self)->pace(); }
+
+void Worker::pace() {
+  if (draining_) return;
+  if (closed_loop_) {
+    for (std::uint32_t i = 0; i < cfg_.connections; ++i) {
+      if (auto* c = acquire_closed(); c && c->open(&loop_, address())) {
+        ++open_;
+        ++connecting_;
+      }
+    }
+    return;
+  }
+  // Send everything due by now; each arrival keeps its own intended time.
+  for (auto t = now(); cursor_.peek() && cursor_.peek()->due_ns <= t; t = now()) {
+    dispatch(*cursor_.peek(), t);
+    cursor_.advance();
+  }
+  if (const auto& next = cursor_.peek()) {
+    pacer_timer_.arm_at(cfg_.start_abs_ns + static_cast<std::uint64_t>(next->due_ns));
+  } else {
+    begin_drain(cfg_.schedule->end_ns() + cfg_.plan->timeout_ns);
+  }
+}
+
+void Worker::dispatch(const DueArrival& a, std::int64_t t) {
+  auto& s = step(a.step);
+  ++s.counters.scheduled;
+  ++interval_.counters.scheduled;
+  const auto lag = t - a.due_ns;
+  s.lag.record(to_us(lag));
+  interval_.max_lag_ns = std::max(interval_.max_lag_ns, lag);
+  if (!idle_.empty()) {
+    send(*pop_idle(), a, t);
+    return;
+  }
+  if (!queue_.push(a)) {
+    ++s.counters.dropped;
+    ++interval_.counters.dropped;
+    return;
+  }
+  maybe_open();
+}
+
+// ---- connections --------------------------------------------------------------------------
+
+const sockaddr* Worker::address() const {
+  return reinterpret_cast<const sockaddr*>(&cfg_.address);
+}
+
+Connection* Worker::acquire_closed() {
+  if (!closed_.empty()) {
+    auto* c = closed_.back();
+    closed_.pop_back();
+    return c;
+  }
+  if (conns_.size() >= cfg_.connections) return nullptr;
+  ConnectionOwner& owner = *this;
+  conns_.push_back(std::make_unique<Connection>(owner, cfg_.mix->max_size()));
+  return conns_.back().get();
+}
+
+void Worker::maybe_open() {
+  // One new connection per waiting arrival at most, and never beyond the cap.
+  while (connecting_ < queue_.size() && open_ < cfg_.connections) {
+    auto* c = acquire_closed();
+    if (c == nullptr) return;
+    if (!c->open(&loop_, address())) {
+      if (c->state() == Connection::State::kClosed) closed_.push_back(c);
+      if (c->state() == Connection::State::kClosing) ++open_;  // its close callback follows
+      fail_queued(ErrorKind::kConnect);
+      continue;
+    }
+    ++open_;
+    ++connecting_;
+  }
+}
+
+void Worker::fail_queued(ErrorKind kind) {
+  if (queue_.empty()) return;
+  const auto a = queue_.front();
+  queue_.pop();
+  step(a.step).counters.count(kind);
+  interval_.counters.count(kind);
+}
+
+void Worker::on_connected(Connection& c) {
+  --connecting_;
+  ++interval_.counters.connects;
+  ++step(cfg_.schedule->step_at(now())).counters.connects;
+  available(c);
+}
+
+void Worker::on_connect_failed(Connection&) {
+  --connecting_;
+  // The oldest waiting arrival is the one this connection was opened for.
+  fail_queued(ErrorKind::kConnect);
+}
+
+void Worker::available(Connection& c) {
+  const auto t = now();
+  if (closed_loop_) {
+    if (!draining_) {
+      send_closed_loop(c, t);
+      return;
+    }
+  } else {
+    while (!queue_.empty()) {
+      const auto a = queue_.front();
+      queue_.pop();
+      if (t - a.due_ns <= cfg_.plan->timeout_ns) {
+        send(c, a, t);
+        return;
+      }
+      // Waited a whole timeout for a connection: it was never sent.
+      ++step(a.step).counters.dropped;
+      ++interval_.counters.dropped;
+    }
+  }
+  push_idle(c);
+  check_done();
+}
+
+void Worker::push_idle(Connection& c) {
+  c.idle_slot = static_cast<std::int32_t>(idle_.size());
+  idle_.push_back(&c);
+}
+
+Connection* Worker::pop_idle() {
+  auto* c = idle_.back();
+  idle_.pop_back();
+  c->idle_slot = -1;
+  return c;
+}
+
+void Worker::remove_idle(Connection& c) {
+  if (c.idle_slot < 0) return;
+  auto* last = idle_.back();
+  idle_[static_cast<std::size_t>(c.idle_slot)] = last;
+  last->idle_slot = c.idle_slot;
+  idle_.pop_back();
+  c.idle_slot = -1;
+}
+
+void Worker::on_idle_closed(Connection& c) { remove_idle(c); }
+
+void Worker::on_closed(Connection& c) {
+  --open_;
+  remove_idle(c);
+  closed_.push_back(&c);
+  if (finished_) return;
+  if (closed_loop_ && !draining_) {
+    if (auto* n = acquire_closed(); n && n->open(&loop_, address())) {
+      ++open_;
+      ++connecting_;
+    }
+    return;
+  }
+  if (!queue_.empty()) maybe_open();
+  check_done();
+}
+
+// ---- requests -----------------------------------------------------------------------------
+
+void Worker::send(Connection& c, const DueArrival& a, std::int64_t t) {
+  const auto& tpl = cfg_.mix->at(cfg_.mix->pick(a.index, cfg_.plan->seed));
+  const InFlight r{a, t};
+  count_sent(r);
+  link(c);
+  if (tpl.is_static()) {
+    const auto bytes = tpl.bytes();
+    c.send(bytes.data(), bytes.size(), tpl.is_head(), r);
+  } else {
+    const auto n = tpl.render(a.index, cfg_.plan->seed, c.write_buffer(), c.write_capacity());
+    c.send(c.write_buffer(), n, tpl.is_head(), r);
+  }
+}
+
+void Worker::send_closed_loop(Connection& c, std::int64_t t) {
+  const DueArrival a{cfg_.id + closed_loop_seq_++ * cfg_.workers, t, cfg_.schedule->step_at(t)};
+  ++step(a.step).counters.scheduled;
+  ++interval_.counters.scheduled;
+  send(c, a, t);
+}
+
+void Worker::count_sent(const InFlight& r) {
+  auto& s = step(r.arrival.step);
+  ++s.counters.sent;
+  ++interval_.counters.sent;
+  if (r.sent_ns - r.arrival.due_ns > cfg_.plan->late_threshold_ns) {
+    ++s.counters.late;
+    ++interval_.counters.late;
+  }
+}
+
+void Worker::on_response(Connection& c) {
+  const auto t = now();
+  const auto& r = c.request();
+  unlink(c);
+  auto& s = step(r.arrival.step);
+  const auto& p = c.parser();
+  const auto lat = to_us(t - r.arrival.due_ns);
+  // A latency beyond the histogram's range (100 s) is counted, never silently lost.
+  s.counters.unrecorded += static_cast<std::uint64_t>(!s.latency.record(lat)) +
+                           static_cast<std::uint64_t>(!s.service.record(to_us(t - r.sent_ns))) +
+                           static_cast<std::uint64_t>(!interval_.latency.record(lat));
+  ++s.counters.responses;
+  ++interval_.counters.responses;
+  s.counters.bytes_in += p.body_bytes();
+  interval_.counters.bytes_in += p.body_bytes();
+  const int status = p.status_code();
+  if (status >= 500) {
+    s.counters.count(ErrorKind::kHttp5xx);
+    interval_.counters.count(ErrorKind::kHttp5xx);
+  } else if (status >= 400) {
+    s.counters.count(ErrorKind::kHttp4xx);
+    interval_.counters.count(ErrorKind::kHttp4xx);
+  } else {
+    ++s.counters.completed;
+    ++interval_.counters.completed;
+  }
+  if (p.keep_alive() && !stopping_) {
+    available(c);
+  } else {
+    c.close();
+  }
+}
+
+void Worker::on_failure(Connection& c, ErrorKind kind) {
+  const auto& r = c.request();
+  unlink(c);
+  step(r.arrival.step).counters.count(kind);
+  interval_.counters.count(kind);
+}
+
+// ---- in-flight list and timeouts ------------------------------------------------------------
+
+void Worker::link(Connection& c) {
+  c.prev = inflight_tail_;
+  c.next = nullptr;
+  c.linked = true;
+  if (inflight_tail_ != nullptr) {
+    inflight_tail_->next = &c;
+  } else {
+    inflight_head_ = &c;
+    arm_timeout(c.request().sent_ns);
+  }
+  inflight_tail_ = &c;
+}
+
+void Worker::unlink(Connection& c) {
+  if (!c.linked) return;
+  (c.prev ? c.prev->next : inflight_head_) = c.next;
+  (c.next ? c.next->prev : inflight_tail_) = c.prev;
+  c.prev = c.next = nullptr;
+  c.linked = false;
+}
+
+void Worker::arm_timeout(std::int64_t sent_ns) {
+  uv_timer_start(&timeout_timer_, &Worker::on_timeout_check,
+                 ms_until(sent_ns + cfg_.plan->timeout_ns, now()), 0);
+}
+
+void Worker::on_timeout_check(uv_timer_t* timer) {
+  auto* w = self_of<Worker>(reinterpret_cast<uv_handle_t*>(timer));
+  const auto t = w->now();
+  while (w->inflight_head_ != nullptr &&
+         w->inflight_head_->request().sent_ns + w->cfg_.plan->timeout_ns <= t) {
+    auto& c = *w->inflight_head_;
+    w->on_failure(c, ErrorKind::kTimeout);
+    c.close();
+  }
+  if (w->inflight_head_ != nullptr) w->arm_timeout(w->inflight_head_->request().sent_ns);
+}
+
+// ---- intervals, draining, finishing ---------------------------------------------------------
+
+void Worker::on_interval(uv_timer_t* timer) {
+  auto* w = self_of<Worker>(reinterpret_cast<uv_handle_t*>(timer));
+  w->emit_interval(false);
+  const auto next_boundary = (w->interval_.second + 1) * kNsPerSecond;
+  uv_timer_start(timer, &Worker::on_interval, ms_until(next_boundary, w->now()), 0);
+}
+
+void Worker::emit_interval(bool final) {
+  const auto cpu = thread_cpu_ns();
+  IntervalSnapshot snap = std::move(interval_);
+  snap.cpu_ns = cpu - interval_cpu_start_;
+  snap.open_connections = open_;
+  snap.final = final;
+  if (final) snap.steps = std::move(steps_);
+  interval_cpu_start_ = cpu;
+  interval_ = IntervalSnapshot{};
+  interval_.worker = cfg_.id;
+  interval_.second = snap.second + 1;
+  if (cfg_.sink != nullptr) cfg_.sink->push(std::move(snap));
+}
+
+void Worker::begin_drain(std::int64_t deadline_ns) {
+  if (draining_) return;
+  draining_ = true;
+  pacer_timer_.disarm();
+  uv_timer_start(&deadline_timer_, &Worker::on_deadline, ms_until(deadline_ns, now()), 0);
+  check_done();
+}
+
+void Worker::check_done() {
+  if (draining_ && !finished_ && inflight_head_ == nullptr && queue_.empty() && connecting_ == 0) {
+    finish();
+  }
+}
+
+void Worker::on_deadline(uv_timer_t* timer) {
+  auto* w = self_of<Worker>(reinterpret_cast<uv_handle_t*>(timer));
+  if (!w->draining_) {
+    // Closed loop: the duration is over; requests in flight get one timeout to finish.
+    w->begin_drain(w->now() + w->cfg_.plan->timeout_ns);
+    return;
+  }
+  w->finish();
+}
+
+void Worker::on_stop(uv_async_t* async) {
+  auto* w = self_of<Worker>(reinterpret_cast<uv_handle_t*>(async));
+  if (w->finished_ || w->stopping_) return;
+  w->stopping_ = true;
+  // Arrivals still waiting were never sent: the interrupt abandoned them.
+  while (!w->queue_.empty()) {
+    ++w->step(w->queue_.front().step).counters.abandoned;
+    ++w->interval_.counters.abandoned;
+    w->queue_.pop();
+  }
+  w->draining_ = false;  // restart the drain with the interrupt's shorter deadline
+  uv_timer_stop(&w->deadline_timer_);
+  w->begin_drain(w->now() + w->cfg_.interrupt_grace_ns);
+}
+
+void Worker::finish() {
+  if (finished_) return;
+  finished_ = true;
+  // What is still in flight at the deadline timed out (or, on interrupt, was abandoned);
+  // what is still queued was never sent.
+  while (inflight_head_ != nullptr) {
+    auto& c = *inflight_head_;
+    const auto st = c.request().arrival.step;
+    unlink(c);
+    if (stopping_) {
+      ++step(st).counters.abandoned;
+      ++interval_.counters.abandoned;
+    } else {
+      step(st).counters.count(ErrorKind::kTimeout);
+      interval_.counters.count(ErrorKind::kTimeout);
+    }
+  }
+  while (!queue_.empty()) {
+    ++step(queue_.front().step).counters.dropped;
+    ++interval_.counters.dropped;
+    queue_.pop();
+  }
+  emit_interval(true);
+  for (auto& c : conns_) c->close();
+  pacer_timer_.close();
+  for (auto* t : {&interval_timer_, &timeout_timer_, &deadline_timer_}) {
+    uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+  }
+  std::lock_guard lock(stop_mutex_);
+  stop_closed_ = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
+}
+
+}  // namespace lg::engine

@@ -1,0 +1,120 @@
+#include "loadgen/http/response_parser.h"
+
+namespace lg::http {
+
+namespace {
+
+// RFC 9112 section 6.3: 1xx, 204 and 304 responses end at the empty line after the headers,
+// whatever Content-Length or Transfer-Encoding say. llhttp 8.1 applies this only to decide
+// whether a body is close-delimited, and would otherwise read a body announced by
+// Content-Length, so the parser is told explicitly.
+bool status_has_no_body(int code) noexcept {
+  return code / 100 == 1 || code == 204 || code == 304;
+}
+
+}  // namespace
+
+// Static trampolines from llhttp's C callbacks to the parser in llhttp_t::data. They never throw
+// and return only 0, 1 (skip the body) or HPE_PAUSED (a message ended).
+struct ResponseParser::Callbacks {
+  static ResponseParser& self(llhttp_t* p) noexcept { return *static_cast<ResponseParser*>(p->data); }
+
+  static int on_message_begin(llhttp_t* p) noexcept {
+    ResponseParser& s = self(p);
+    s.in_message_ = true;
+    s.body_seen_ = 0;
+    return 0;
+  }
+
+  // Returning 1 makes llhttp treat the message as having no body.
+  static int on_headers_complete(llhttp_t* p) noexcept {
+    return self(p).head_ || status_has_no_body(p->status_code) ? 1 : 0;
+  }
+
+  static int on_body(llhttp_t* p, const char* /*at*/, std::size_t length) noexcept {
+    self(p).body_seen_ += length;
+    return 0;
+  }
+
+  // Pauses after every message so that feed() regains control exactly at its end: to stop after
+  // a final response, or to restart cleanly after an interim one.
+  static int on_message_complete(llhttp_t* p) noexcept {
+    const int code = p->status_code;
+    if (code / 100 == 1 && code != 101) return HPE_PAUSED;  // interim: feed() restarts
+    ResponseParser& s = self(p);
+    s.phase_ = Phase::kComplete;
+    s.in_message_ = false;
+    s.status_code_ = code;
+    // llhttp clears the connection flags right after this callback: ask now.
+    s.keep_alive_ = code != 101 && llhttp_should_keep_alive(p) != 0;
+    s.body_bytes_ = s.body_seen_;
+    return HPE_PAUSED;
+  }
+
+  // One table for every parser; constant-initialised, so usable during static initialisation.
+  static constexpr llhttp_settings_t make_settings() noexcept {
+    llhttp_settings_t s{};
+    s.on_message_begin = &on_message_begin;
+    s.on_headers_complete = &on_headers_complete;
+    s.on_body = &on_body;
+    s.on_message_complete = &on_message_complete;
+    return s;
+  }
+  static const llhttp_settings_t kSettings;
+};
+
+constexpr llhttp_settings_t ResponseParser::Callbacks::kSettings =
+    ResponseParser::Callbacks::make_settings();
+
+ResponseParser::ResponseParser() noexcept : parser_{} {
+  llhttp_init(&parser_, HTTP_RESPONSE, &Callbacks::kSettings);
+  parser_.data = this;
+}
+
+void ResponseParser::expect_response(bool head) noexcept {
+  llhttp_reset(&parser_);  // keeps the settings and the data pointer
+  phase_ = Phase::kReading;
+  head_ = head;
+  in_message_ = false;
+  body_seen_ = 0;
+  error_ = {};
+}
+
+ResponseParser::Result ResponseParser::feed(const char* data, std::size_t len) noexcept {
+  if (phase_ == Phase::kError) return {Status::kError, 0};
+  if (phase_ == Phase::kComplete) return {Status::kComplete, 0};
+  std::size_t offset = 0;
+  for (;;) {
+    const llhttp_errno_t err = llhttp_execute(&parser_, data + offset, len - offset);
+    if (err == HPE_OK) return {Status::kNeedMore, len};
+    const char* pos = llhttp_get_error_pos(&parser_);
+    const std::size_t at = pos != nullptr ? static_cast<std::size_t>(pos - data) : offset;
+    if (err != HPE_PAUSED) return fail(err, at);
+    offset = at;
+    if (phase_ == Phase::kComplete) return {Status::kComplete, offset};
+    // An interim 1xx response ended at `offset`: parse what follows as a new message. A fresh
+    // parser state also avoids llhttp's "closed" state after an interim Connection: close.
+    llhttp_reset(&parser_);
+  }
+}
+
+ResponseParser::Result ResponseParser::finish() noexcept {
+  if (phase_ == Phase::kError) return {Status::kError, 0};
+  if (phase_ == Phase::kComplete || !in_message_) return {Status::kNeedMore, 0};
+  const llhttp_errno_t err = llhttp_finish(&parser_);
+  if (phase_ == Phase::kComplete) return {Status::kComplete, 0};  // a close-delimited body ended
+  if (err != HPE_OK && err != HPE_PAUSED) return fail(err, 0);
+  // llhttp saw no open message: the last thing received was an interim response.
+  phase_ = Phase::kError;
+  error_ = {"HPE_INVALID_EOF_STATE", "EOF after an interim (1xx) response", 0};
+  return {Status::kError, 0};
+}
+
+ResponseParser::Result ResponseParser::fail(llhttp_errno_t err, std::size_t offset) noexcept {
+  phase_ = Phase::kError;
+  const char* reason = llhttp_get_error_reason(&parser_);
+  error_ = {llhttp_errno_name(err), reason != nullptr ? reason : "", offset};
+  return {Status::kError, offset};
+}
+
+}  // namespace lg::http

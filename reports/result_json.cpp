@@ -1,0 +1,179 @@
+#include "reports/result_json.h"
+
+#include <fstream>
+#include <system_error>
+
+#include "loadgen/core/url.h"
+#include "loadgen/version.h"
+
+namespace lg::reports {
+namespace {
+
+using nlohmann::json;
+
+double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+json latency_json(const LatencySummary& s) {
+  return {{"p50", s.p50}, {"p90", s.p90},   {"p95", s.p95}, {"p99", s.p99}, {"p99_9", s.p999},
+          {"max", s.max}, {"min", s.min}, {"mean", s.mean}, {"count", s.count}};
+}
+
+json errors_json(const Counters& c) {
+  json e = json::object();
+  for (std::size_t i = 0; i < kErrorKinds; ++i) {
+    e[std::string(error_kind_name(static_cast<ErrorKind>(i)))] = c.errors[i];
+  }
+  return e;
+}
+
+json counters_json(const Counters& c) {
+  return {{"scheduled", c.scheduled}, {"sent", c.sent},         {"completed", c.completed},
+          {"responses", c.responses}, {"failed", c.failed()},   {"errors", errors_json(c)},
+          {"late", c.late},           {"dropped", c.dropped},   {"abandoned", c.abandoned},
+          {"unrecorded", c.unrecorded}, {"connects", c.connects}, {"bytes_in", c.bytes_in},
+          {"error_rate", c.error_rate()}};
+}
+
+json plan_json(const RunPlan& p) {
+  json steps = json::array();
+  for (const auto& s : p.steps) {
+    steps.push_back({{"label", s.label},
+                     {"users", s.users},
+                     {"start_rate", s.start_rate},
+                     {"end_rate", s.end_rate},
+                     {"duration_s", seconds(s.duration_ns)},
+                     {"warmup", s.warmup}});
+  }
+  json requests = json::array();
+  for (const auto& r : p.requests) {
+    json headers = json::array();
+    for (const auto& [k, v] : r.headers) headers.push_back({k, v});
+    requests.push_back({{"method", r.method},
+                        {"path", r.path},
+                        {"headers", headers},
+                        {"body", r.body},
+                        {"weight", r.weight}});
+  }
+  return {{"name", p.name},
+          {"target", format_url(p.target)},
+          {"mode", p.mode == LoopMode::kOpen ? "open" : "closed"},
+          {"arrival", p.arrival == Arrival::kPoisson ? "poisson" : "constant"},
+          {"steps", steps},
+          {"requests", requests},
+          {"timeout_s", seconds(p.timeout_ns)},
+          {"connections", p.connections},
+          {"threads", p.threads},
+          {"seed", p.seed},
+          {"late_threshold_s", seconds(p.late_threshold_ns)},
+          {"shard", {{"index", p.shard_index}, {"count", p.shard_count}}}};
+}
+
+json histograms_json(const StepAccum& a) {
+  return {{"unit", "us"},
+          {"latency", a.latency.encode()},
+          {"service", a.service.encode()},
+          {"lag", a.lag.encode()}};
+}
+
+json step_json(std::size_t i, const StepResult& s) {
+  auto j = counters_json(s.data.counters);
+  j["index"] = i;
+  j["label"] = s.plan.label;
+  j["users"] = s.plan.users;
+  j["warmup"] = s.plan.warmup;
+  j["start_s"] = seconds(s.start_ns);
+  j["end_s"] = seconds(s.end_ns);
+  j["target_rate"] = s.target_rate;
+  j["achieved_rate"] = s.achieved_rate;
+  j["latency_ms"] = latency_json(summarize(s.data.latency));
+  j["service_ms"] = latency_json(summarize(s.data.service));
+  j["lag_ms"] = latency_json(summarize(s.data.lag));
+  j["histograms"] = histograms_json(s.data);
+  return j;
+}
+
+json timeline_json(const TimelinePoint& t) {
+  return {{"t", t.second},
+          {"scheduled", t.counters.scheduled},
+          {"sent", t.counters.sent},
+          {"completed", t.counters.completed},
+          {"failed", t.counters.failed()},
+          {"errors", errors_json(t.counters)},
+          {"late", t.counters.late},
+          {"dropped", t.counters.dropped},
+          {"p50_ms", t.latency.p50},
+          {"p95_ms", t.latency.p95},
+          {"p99_ms", t.latency.p99},
+          {"cpu_percent", t.cpu_percent},
+          {"max_lag_ms", t.max_lag_ms},
+          {"connections", t.open_connections}};
+}
+
+json generator_json(const GeneratorStats& g) {
+  return {{"threads", g.threads},
+          {"cpu_seconds", g.cpu_seconds},
+          {"cpu_us_per_request", g.cpu_us_per_request},
+          {"peak_rss_mb", static_cast<double>(g.peak_rss_kb) / 1024.0},
+          {"lag_ms", latency_json(summarize(g.lag))},
+          {"saturated", g.saturated},
+          {"saturation_reason", g.saturation_reason},
+          {"clean_shutdown", g.clean_shutdown}};
+}
+
+}  // namespace
+
+json to_json(const RunResult& r, const std::vector<Check>& checks) {
+  json steps = json::array();
+  for (std::size_t i = 0; i < r.steps.size(); ++i) steps.push_back(step_json(i, r.steps[i]));
+  json timeline = json::array();
+  for (const auto& t : r.timeline) timeline.push_back(timeline_json(t));
+  json cks = json::array();
+  bool passed = !r.interrupted;
+  for (const auto& c : checks) {
+    cks.push_back({{"name", c.name},
+                   {"scope", c.scope},
+                   {"observed", c.observed},
+                   {"limit", c.limit},
+                   {"passed", c.passed},
+                   {"explanation", c.explanation}});
+    passed = passed && c.passed;
+  }
+  const double secs = seconds(r.duration_ns);
+  auto summary = counters_json(r.total.counters);
+  summary["latency_ms"] = latency_json(summarize(r.total.latency));
+  summary["service_ms"] = latency_json(summarize(r.total.service));
+  summary["achieved_rate"] = secs > 0 ? static_cast<double>(r.total.counters.sent) / secs : 0.0;
+  summary["histograms"] = histograms_json(r.total);
+  return {{"schema_version", kResultSchemaVersion},
+          {"tool", {{"name", "loadgen"}, {"version", kVersion}}},
+          {"scenario", plan_json(r.plan)},
+          {"started_at", r.started_at},
+          {"duration_s", secs},
+          {"interrupted", r.interrupted},
+          {"passed", passed},
+          {"checks", cks},
+          {"summary", summary},
+          {"steps", steps},
+          {"timeline", timeline},
+          {"generator", generator_json(r.generator)},
+          {"stack_events", json::array()}};
+}
+
+std::expected<std::filesystem::path, std::string> write_result(const json& doc,
+                                                               const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return std::unexpected("cannot create " + dir.string() + ": " + ec.message());
+  const auto final_path = dir / "result.json";
+  const auto tmp = dir / ".result.json.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << doc.dump(1) << '\n';
+    if (!out) return std::unexpected("cannot write " + tmp.string());
+  }
+  std::filesystem::rename(tmp, final_path, ec);
+  if (ec) return std::unexpected("cannot rename into " + final_path.string() + ": " + ec.message());
+  return final_path;
+}
+
+}  // namespace lg::reports

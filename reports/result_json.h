@@ -1,0 +1,33 @@
+// result.json: the source of truth for every report (DESIGN.md section 7). Versioned:
+// kResultSchemaVersion changes whenever a field changes meaning or disappears.
+#pragma once
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "loadgen/core/run_result.h"
+
+namespace lg::reports {
+
+inline constexpr int kResultSchemaVersion = 1;
+
+// One pass/fail judgement with its evidence, in words.
+struct Check {
+  std::string name;         // e.g. "generator_schedule"
+  std::string scope;        // "run" or "step N"
+  std::string observed;
+  std::string limit;
+  bool passed = true;
+  std::string explanation;
+};
+
+nlohmann::json to_json(const RunResult& r, const std::vector<Check>& checks);
+
+// Writes DIR/result.json atomically (a temporary file renamed into place), creating DIR.
+std::expected<std::filesystem::path, std::string> write_result(const nlohmann::json& doc,
+                                                               const std::filesystem::path& dir);
+
+}  // namespace lg::reports

@@ -1,0 +1,279 @@
+#include "scenarios/scenario_loader.h"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "loadgen/core/units.h"
+#include "loadgen/core/url.h"
+
+namespace lg::scenarios {
+namespace {
+
+using nlohmann::json;
+
+// Collects errors while walking the document; every accessor reports and returns a default.
+class Reader {
+ public:
+  std::vector<ScenarioError> errors;
+
+  void error(const std::string& ptr, const std::string& msg) { errors.push_back({ptr, msg}); }
+
+  static std::string show(const json& v) {
+    auto s = v.dump();
+    return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+  }
+
+  void only_keys(const json& obj, const std::string& ptr, const std::set<std::string>& allowed) {
+    for (const auto& [k, v] : obj.items()) {
+      if (allowed.contains(k)) continue;
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      error(ptr + "/" + k, "unknown key \"" + k + "\" (accepted keys: " + list + ")");
+    }
+  }
+
+  std::string string(const json& v, const std::string& ptr, const std::string& what) {
+    if (v.is_string()) return v.get<std::string>();
+    error(ptr, "expected a string (" + what + "), got " + show(v));
+    return {};
+  }
+
+  std::int64_t duration(const json& v, const std::string& ptr) {
+    if (!v.is_string()) {
+      error(ptr, "expected a duration string such as \"250ms\", \"60s\" or \"2m\", got " + show(v));
+      return 0;
+    }
+    auto d = parse_duration(v.get<std::string>());
+    if (!d) error(ptr, d.error());
+    return d.value_or(0);
+  }
+
+  double rate(const json& v, const std::string& ptr) {
+    if (!v.is_string()) {
+      error(ptr, "expected a rate string such as \"1/s\" or \"30/m\", got " + show(v));
+      return 0;
+    }
+    auto r = parse_rate(v.get<std::string>());
+    if (!r) error(ptr, r.error());
+    return r.value_or(0);
+  }
+
+  std::uint64_t integer(const json& v, const std::string& ptr, std::uint64_t lo, std::uint64_t hi) {
+    if (!v.is_number_integer() || (v.is_number_integer() && !v.is_number_unsigned() && v.get<std::int64_t>() < 0) ||
+        v.get<std::uint64_t>() < lo || v.get<std::uint64_t>() > hi) {
+      error(ptr, "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                     "], got " + show(v));
+      return lo;
+    }
+    return v.get<std::uint64_t>();
+  }
+};
+
+void read_target(Reader& r, const json& v, RunPlan& plan) {
+  auto url = parse_url(r.string(v, "/target", "a URL such as \"http://127.0.0.1:8080\""));
+  if (!url) {
+    r.error("/target", url.error());
+    return;
+  }
+  plan.target = url->target;
+  if (url->path != "/") plan.target.base_path = url->path;
+  if (!plan.target.base_path.empty() && plan.target.base_path.back() == '/') {
+    plan.target.base_path.pop_back();
+  }
+}
+
+RequestSpec read_request(Reader& r, const json& v, const std::string& ptr) {
+  RequestSpec spec;
+  if (!v.is_object()) {
+    r.error(ptr, "expected an object {\"method\", \"path\", \"headers\", \"body\", \"weight\"}, got " +
+                     Reader::show(v));
+    return spec;
+  }
+  r.only_keys(v, ptr, {"method", "path", "headers", "body", "weight"});
+  if (v.contains("method")) spec.method = r.string(v["method"], ptr + "/method", "an HTTP method");
+  if (v.contains("path")) {
+    spec.path = r.string(v["path"], ptr + "/path", "a path starting with /");
+  } else {
+    r.error(ptr + "/path", "missing (a path starting with /, e.g. \"/api/item?id={{rand 1 10000}}\")");
+  }
+  if (v.contains("body")) spec.body = r.string(v["body"], ptr + "/body", "the request body");
+  if (v.contains("weight")) {
+    spec.weight = static_cast<std::uint32_t>(r.integer(v["weight"], ptr + "/weight", 1, 1'000'000));
+  }
+  if (v.contains("headers")) {
+    const auto& h = v["headers"];
+    if (!h.is_object()) {
+      r.error(ptr + "/headers", "expected an object of header name -> string value, got " +
+                                    Reader::show(h));
+    } else {
+      for (const auto& [k, val] : h.items()) {
+        spec.headers.emplace_back(k, r.string(val, ptr + "/headers/" + k, "a header value"));
+      }
+    }
+  }
+  return spec;
+}
+
+void read_steps(Reader& r, const json& v, double rate_per_user, RunPlan& plan) {
+  if (!v.is_array() || v.empty()) {
+    r.error("/steps", "expected a non-empty array of {\"users\", \"duration\"}, got " +
+                          Reader::show(v));
+    return;
+  }
+  double previous = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const auto ptr = "/steps/" + std::to_string(i);
+    const auto& s = v[i];
+    if (!s.is_object()) {
+      r.error(ptr, "expected an object {\"users\", \"duration\"}, got " + Reader::show(s));
+      continue;
+    }
+    r.only_keys(s, ptr, {"users", "rate", "duration", "ramp", "warmup"});
+    StepPlan step;
+    if (s.contains("users") == s.contains("rate")) {
+      r.error(ptr, "give exactly one of \"users\" (virtual users x rate_per_user) or \"rate\"");
+    }
+    double rate = 0;
+    if (s.contains("users")) {
+      step.users = static_cast<std::uint32_t>(r.integer(s["users"], ptr + "/users", 0, 1'000'000));
+      rate = step.users * rate_per_user;
+      step.label = std::to_string(step.users) + " users";
+    } else if (s.contains("rate")) {
+      rate = r.rate(s["rate"], ptr + "/rate");
+      step.label = std::to_string(static_cast<long long>(std::llround(rate))) + "/s";
+    }
+    if (s.contains("duration")) {
+      step.duration_ns = r.duration(s["duration"], ptr + "/duration");
+      if (step.duration_ns <= 0) r.error(ptr + "/duration", "must be greater than 0");
+    } else {
+      r.error(ptr + "/duration", "missing (a duration such as \"60s\")");
+    }
+    if (s.contains("warmup")) {
+      if (s["warmup"].is_boolean()) {
+        step.warmup = s["warmup"].get<bool>();
+      } else {
+        r.error(ptr + "/warmup", "expected true or false, got " + Reader::show(s["warmup"]));
+      }
+    }
+    if (s.contains("ramp")) {
+      const auto ramp = r.duration(s["ramp"], ptr + "/ramp");
+      if (ramp > 0) {
+        plan.steps.push_back({"ramp to " + step.label, step.users, previous, rate, ramp, true});
+      }
+    }
+    step.start_rate = step.end_rate = rate;
+    plan.steps.push_back(step);
+    previous = rate;
+  }
+}
+
+void read_plan(Reader& r, const json& doc, RunPlan& plan) {
+  r.only_keys(doc, "", {"schema_version", "name", "target", "requests", "arrival", "rate_per_user",
+                        "steps", "timeout", "connections", "threads", "seed"});
+  if (!doc.contains("schema_version")) {
+    r.error("/schema_version", "missing (this loadgen reads schema_version 1)");
+  } else if (doc["schema_version"] != 1) {
+    r.error("/schema_version", "unsupported value " + Reader::show(doc["schema_version"]) +
+                                   " (this loadgen reads schema_version 1)");
+  }
+  if (doc.contains("name")) plan.name = r.string(doc["name"], "/name", "the scenario's name");
+  if (doc.contains("target")) {
+    read_target(r, doc["target"], plan);
+  } else {
+    r.error("/target", "missing: give the URL of the system under test, e.g. "
+                       "\"http://127.0.0.1:8080\" (or pass --target URL); the embedded stack "
+                       "is not available in this version");
+  }
+  if (doc.contains("requests")) {
+    const auto& reqs = doc["requests"];
+    if (!reqs.is_array() || reqs.empty()) {
+      r.error("/requests", "expected a non-empty array of requests, got " + Reader::show(reqs));
+    } else {
+      plan.requests.clear();
+      for (std::size_t i = 0; i < reqs.size(); ++i) {
+        plan.requests.push_back(read_request(r, reqs[i], "/requests/" + std::to_string(i)));
+      }
+    }
+  }
+  if (doc.contains("arrival")) {
+    const auto a = r.string(doc["arrival"], "/arrival", "\"constant\" or \"poisson\"");
+    if (a == "poisson") {
+      plan.arrival = Arrival::kPoisson;
+    } else if (a != "constant") {
+      r.error("/arrival", "unknown arrival \"" + a + "\" (accepted: \"constant\", \"poisson\")");
+    }
+  }
+  double per_user = 1.0;
+  if (doc.contains("rate_per_user")) per_user = r.rate(doc["rate_per_user"], "/rate_per_user");
+  if (doc.contains("steps")) {
+    read_steps(r, doc["steps"], per_user, plan);
+  } else {
+    r.error("/steps", "missing: a non-empty array of {\"users\", \"duration\"}");
+  }
+  if (doc.contains("timeout")) {
+    plan.timeout_ns = r.duration(doc["timeout"], "/timeout");
+    if (plan.timeout_ns <= 0 || plan.timeout_ns > 100'000'000'000) {
+      r.error("/timeout", "must be in (0, 100s], got " + Reader::show(doc["timeout"]));
+    }
+  }
+  if (doc.contains("connections")) {
+    plan.connections =
+        static_cast<std::uint32_t>(r.integer(doc["connections"], "/connections", 1, 100'000));
+  }
+  if (doc.contains("threads")) {
+    plan.threads = static_cast<std::uint32_t>(r.integer(doc["threads"], "/threads", 1, 256));
+  }
+  if (doc.contains("seed")) plan.seed = r.integer(doc["seed"], "/seed", 0, UINT64_MAX);
+}
+
+}  // namespace
+
+std::string LoadErrors::to_string() const {
+  std::ostringstream out;
+  for (const auto& e : errors) {
+    out << file << ": " << (e.pointer.empty() ? "/" : e.pointer) << ": " << e.message << '\n';
+  }
+  return out.str();
+}
+
+std::expected<RunPlan, LoadErrors> parse_scenario(std::string_view text, std::string_view file) {
+  LoadErrors errs{std::string(file), {}};
+  const auto doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) {
+    errs.errors.push_back({"", "not valid JSON"});
+    try {
+      (void)json::parse(text);
+    } catch (const json::parse_error& e) {
+      errs.errors.back().message = std::string("not valid JSON: ") + e.what();
+    }
+    return std::unexpected(errs);
+  }
+  if (!doc.is_object()) {
+    errs.errors.push_back({"", "expected a JSON object at the top level"});
+    return std::unexpected(errs);
+  }
+  Reader r;
+  RunPlan plan;
+  read_plan(r, doc, plan);
+  if (!r.errors.empty()) {
+    errs.errors = std::move(r.errors);
+    return std::unexpected(errs);
+  }
+  return plan;
+}
+
+std::expected<RunPlan, LoadErrors> load_scenario(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return std::unexpected(LoadErrors{path.string(), {{"", "cannot open the file"}}});
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.str(), path.string());
+}
+
+}  // namespace lg::scenarios

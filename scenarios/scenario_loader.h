@@ -1,0 +1,30 @@
+// Scenario files -> RunPlan. Parsed strictly at the edge (DESIGN.md section 6): unknown keys,
+// wrong types and out-of-range values are errors, and every error is reported, each naming
+// the file, the JSON pointer, the bad value and what is accepted.
+#pragma once
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loadgen/core/run_plan.h"
+
+namespace lg::scenarios {
+
+struct ScenarioError {
+  std::string pointer;  // JSON pointer, e.g. "/steps/2/duration"
+  std::string message;  // what is wrong, the bad value, and what is accepted
+};
+
+struct LoadErrors {
+  std::string file;
+  std::vector<ScenarioError> errors;
+  std::string to_string() const;  // one line per error: "FILE: POINTER: MESSAGE"
+};
+
+// Parses scenario text (the file name is only used in messages).
+std::expected<RunPlan, LoadErrors> parse_scenario(std::string_view text, std::string_view file);
+std::expected<RunPlan, LoadErrors> load_scenario(const std::filesystem::path& path);
+
+}  // namespace lg::scenarios
