@@ -120,7 +120,9 @@ void Connection::on_eof() {
     owner_.on_response(*this);
     close();  // the server closed: the response said so or was close-delimited
   } else {
-    fail(r.status == http::ResponseParser::Status::kError ? ErrorKind::kParse : ErrorKind::kRead);
+    // The server closed before the response was whole (or before it began): a read error.
+    // Invalid bytes were already reported as parse errors by consume().
+    fail(ErrorKind::kRead);
   }
 }
 

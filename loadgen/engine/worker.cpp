@@ -117,6 +117,9 @@ void Worker::pace() {
   }
   // Send everything due by now; each arrival keeps its own intended time.
   for (auto t = now(); cursor_.peek() && cursor_.peek()->due_ns <= t; t = now()) {
+    // The interval timer ticks in whole ms: close the second here so that arrivals land in
+    // the second they were sent in.
+    if (t >= (interval_.second + 1) * kNsPerSecond) emit_interval(false);
     dispatch(*cursor_.peek(), t);
     cursor_.advance();
   }
@@ -381,7 +384,8 @@ void Worker::on_timeout_check(uv_timer_t* timer) {
 
 void Worker::on_interval(uv_timer_t* timer) {
   auto* w = self_of<Worker>(reinterpret_cast<uv_handle_t*>(timer));
-  w->emit_interval(false);
+  // pace() may already have closed this second.
+  if (w->now() >= (w->interval_.second + 1) * kNsPerSecond) w->emit_interval(false);
   const auto next_boundary = (w->interval_.second + 1) * kNsPerSecond;
   uv_timer_start(timer, &Worker::on_interval, ms_until(next_boundary, w->now()), 0);
 }

@@ -6,11 +6,7 @@
 #include <optional>
 #include <system_error>
 
-// random.h spells unsigned __int128 without __extension__, which -Wpedantic rejects.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
 #include "loadgen/core/random.h"
-#pragma GCC diagnostic pop
 
 namespace lg::http {
 
@@ -18,8 +14,7 @@ namespace {
 
 constexpr std::string_view kPlaceholderHelp =
     "accepted: {{seq}}, {{rand A B}} with integers 0 <= A <= B < 2^63";
-constexpr std::string_view kTokenHelp =
-    "accepted: letters, digits and !#$%&'*+-.^_`|~";
+constexpr std::string_view kTokenHelp = "accepted: letters, digits and !#$%&'*+-.^_`|~";
 constexpr std::uint64_t kMaxRand = (std::uint64_t{1} << 63) - 1;
 constexpr std::size_t kMaxU64Digits = 20;  // 18446744073709551615
 constexpr std::size_t kMaxQuoted = 80;     // characters of a value shown in an error message
@@ -37,16 +32,22 @@ bool is_token(std::string_view s) {
 }
 
 // Request-target bytes: visible ASCII. Anything else must be percent-encoded by the user.
-bool is_target_char(unsigned char c) { return c > 0x20 && c < 0x7f; }
+bool is_target_char(unsigned char c) {
+  return c > 0x20 && c < 0x7f;
+}
 
 // field-value bytes: VCHAR, SP, HTAB and obs-text; never CR, LF, NUL or other controls.
-bool is_field_char(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+bool is_field_char(unsigned char c) {
+  return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
 
 // ASCII case-insensitive comparison, for header names (tokens, so ASCII only).
 bool iequals(std::string_view a, std::string_view b) {
-  constexpr auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+  constexpr auto lower = [](char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+  };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 // ---- error text ----
@@ -56,16 +57,27 @@ std::string hex_byte(unsigned char c) {
   return {'0', 'x', kDigits[c >> 4], kDigits[c & 0xf]};
 }
 
-// A value as shown in messages: quoted, control bytes escaped, long values shortened.
+// One byte of a value as shown in messages: control and non-ASCII bytes escaped.
+std::string shown_char(unsigned char c) {
+  switch (c) {
+    case '\r':
+      return "\\r";
+    case '\n':
+      return "\\n";
+    case '"':
+    case '\\':
+      return {'\\', static_cast<char>(c)};
+    default:
+      if (c < 0x20 || c >= 0x7f) return "\\x" + hex_byte(c).substr(2);
+      return std::string(1, static_cast<char>(c));
+  }
+}
+
+// A value as shown in messages: quoted, escaped, long values shortened.
 std::string quoted(std::string_view s) {
   std::string out = "\"";
   for (std::size_t i = 0; i < s.size() && i < kMaxQuoted; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == '\r') out += "\\r";
-    else if (c == '\n') out += "\\n";
-    else if (c == '"' || c == '\\') out += {'\\', static_cast<char>(c)};
-    else if (c < 0x20 || c >= 0x7f) out += "\\x" + hex_byte(c).substr(2);
-    else out += static_cast<char>(c);
+    out += shown_char(static_cast<unsigned char>(s[i]));
   }
   if (s.size() > kMaxQuoted) out += "...";
   return out + "\"";
@@ -111,8 +123,8 @@ std::size_t write_u64(char* out, std::uint64_t v) noexcept {
 
 // A decimal integer in [0, 2^63): digits only, no sign.
 std::optional<std::uint64_t> parse_rand_bound(std::string_view s) {
-  if (s.empty() || find_bad(s, [](unsigned char c) { return c >= '0' && c <= '9'; }) !=
-                       std::string_view::npos) {
+  if (s.empty() ||
+      find_bad(s, [](unsigned char c) { return c >= '0' && c <= '9'; }) != std::string_view::npos) {
     return std::nullopt;
   }
   std::uint64_t v = 0;
@@ -411,8 +423,8 @@ class TemplateBuilder {
   void literal(std::string_view s) {
     if (s.empty()) return;
     auto& pieces = t_.pieces_;
-    const bool extend = !pieces.empty() && pieces.back().kind == Kind::kLiteral &&
-                        pieces.size() != t_.body_begin_;
+    const bool extend =
+        !pieces.empty() && pieces.back().kind == Kind::kLiteral && pieces.size() != t_.body_begin_;
     t_.literals_.append(s);
     if (extend) {
       pieces.back().length += s.size();
@@ -469,16 +481,26 @@ class TemplateBuilder {
   // Marks where the body starts; a later literal must not merge into the header piece.
   void mark_body() { t_.body_begin_ = t_.pieces_.size(); }
 
+  // Upper bound on the bytes of pieces [first, last); a kContentLength piece counts
+  // `length_digits`.
   std::size_t max_bytes(std::size_t first, std::size_t last, std::size_t length_digits) const {
     std::size_t n = 0;
-    for (std::size_t i = first; i < last; ++i) {
-      const auto& p = t_.pieces_[i];
-      if (p.kind == Kind::kLiteral) n += p.length;
-      else if (p.kind == Kind::kSeq) n += kMaxU64Digits;
-      else if (p.kind == Kind::kRand) n += digits10(p.hi);
-      else n += length_digits;
-    }
+    for (std::size_t i = first; i < last; ++i) n += max_bytes(t_.pieces_[i], length_digits);
     return n;
+  }
+
+  static std::size_t max_bytes(const RequestTemplate::Piece& p, std::size_t length_digits) {
+    switch (p.kind) {
+      case Kind::kLiteral:
+        return p.length;
+      case Kind::kSeq:
+        return kMaxU64Digits;
+      case Kind::kRand:
+        return digits10(p.hi);
+      case Kind::kContentLength:
+        return length_digits;
+    }
+    return 0;
   }
 
   RequestTemplate& t_;

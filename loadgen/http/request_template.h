@@ -38,7 +38,7 @@ namespace lg::http {
 // can pick streams that do not correlate with these. The k-th {{rand}} of a template (counting
 // path then body, from 0) uses stream kRandStreamBase + k; the mix pick uses kMixStream. The draw
 // index is always the arrival's seq.
-inline constexpr std::uint64_t kMixStream = 0x6d69785f7069636bULL;      // "mix_pick"
+inline constexpr std::uint64_t kMixStream = 0x6d69785f7069636bULL;       // "mix_pick"
 inline constexpr std::uint64_t kRandStreamBase = 0x72616e6400000000ULL;  // "rand" << 32
 
 // A request compiled once at start: literal byte segments plus placeholders. Copyable value;
@@ -73,9 +73,9 @@ class RequestTemplate {
   // One run of the request: a literal slice of literals_, or a number written at render time.
   struct Piece {
     PieceKind kind = PieceKind::kLiteral;
-    std::size_t offset = 0;    // kLiteral: start in literals_
-    std::size_t length = 0;    // kLiteral: byte count
-    std::uint64_t lo = 0;      // kRand: inclusive bounds
+    std::size_t offset = 0;  // kLiteral: start in literals_
+    std::size_t length = 0;  // kLiteral: byte count
+    std::uint64_t lo = 0;    // kRand: inclusive bounds
     std::uint64_t hi = 0;
     std::uint64_t stream = 0;  // kRand: draw64 stream
   };

@@ -15,15 +15,26 @@ bool status_has_no_body(int code) noexcept {
 }  // namespace
 
 // Static trampolines from llhttp's C callbacks to the parser in llhttp_t::data. They never throw
-// and return only 0, 1 (skip the body) or HPE_PAUSED (a message ended).
+// and return only 0, 1 (skip the body), HPE_PAUSED (a message ended) or -1 (a status code
+// llhttp lets through).
 struct ResponseParser::Callbacks {
-  static ResponseParser& self(llhttp_t* p) noexcept { return *static_cast<ResponseParser*>(p->data); }
+  static ResponseParser& self(llhttp_t* p) noexcept {
+    return *static_cast<ResponseParser*>(p->data);
+  }
 
   static int on_message_begin(llhttp_t* p) noexcept {
     ResponseParser& s = self(p);
     s.in_message_ = true;
     s.body_seen_ = 0;
     return 0;
+  }
+
+  // llhttp 8.1 accepts a status code of one or two digits ("HTTP/1.1 20 OK"); RFC 9112 requires
+  // three. Fail here, at the end of the status line; fail() names the real problem.
+  static int on_status_complete(llhttp_t* p) noexcept {
+    if (p->status_code >= 100) return 0;
+    self(p).short_status_ = true;
+    return -1;
   }
 
   // Returning 1 makes llhttp treat the message as having no body.
@@ -56,6 +67,7 @@ struct ResponseParser::Callbacks {
     llhttp_settings_t s{};
     s.on_message_begin = &on_message_begin;
     s.on_headers_complete = &on_headers_complete;
+    s.on_status_complete = &on_status_complete;
     s.on_body = &on_body;
     s.on_message_complete = &on_message_complete;
     return s;
@@ -76,6 +88,7 @@ void ResponseParser::expect_response(bool head) noexcept {
   phase_ = Phase::kReading;
   head_ = head;
   in_message_ = false;
+  short_status_ = false;
   body_seen_ = 0;
   error_ = {};
 }
@@ -112,8 +125,12 @@ ResponseParser::Result ResponseParser::finish() noexcept {
 
 ResponseParser::Result ResponseParser::fail(llhttp_errno_t err, std::size_t offset) noexcept {
   phase_ = Phase::kError;
-  const char* reason = llhttp_get_error_reason(&parser_);
-  error_ = {llhttp_errno_name(err), reason != nullptr ? reason : "", offset};
+  if (short_status_) {
+    error_ = {"HPE_INVALID_STATUS", "Invalid status code (fewer than 3 digits)", offset};
+  } else {
+    const char* reason = llhttp_get_error_reason(&parser_);
+    error_ = {llhttp_errno_name(err), reason != nullptr ? reason : "", offset};
+  }
   return {Status::kError, offset};
 }
 

@@ -16,7 +16,7 @@ namespace lg::http {
 // A parse failure. The views point to static storage (llhttp's tables or string literals).
 struct ParseError {
   std::string_view name;    // llhttp_errno_name, e.g. "HPE_INVALID_STATUS"
-  std::string_view reason;  // llhttp_get_error_reason, e.g. "Invalid status code"
+  std::string_view reason;  // llhttp_get_error_reason, e.g. "Invalid response status"
   std::size_t offset = 0;   // bytes into the chunk given to the failing feed(); 0 from finish()
 };
 
@@ -70,9 +70,10 @@ class ResponseParser {
 
   llhttp_t parser_;
   Phase phase_ = Phase::kReading;
-  bool head_ = false;           // the request in flight is a HEAD
+  bool head_ = false;  // the request in flight is a HEAD
   bool in_message_ = false;
-  std::uint64_t body_seen_ = 0; // body bytes of the message being parsed
+  bool short_status_ = false;    // the status code had fewer than 3 digits (llhttp accepts it)
+  std::uint64_t body_seen_ = 0;  // body bytes of the message being parsed
   int status_code_ = 0;
   bool keep_alive_ = false;
   std::uint64_t body_bytes_ = 0;

@@ -109,8 +109,9 @@ TEST_CASE("request template: Host, base path, headers and user agent", "[http]")
     target.host_header = "shop.example";
     target.base_path = "/v2/";
     const auto t = compile_ok(spec("GET", "/items"), target);
-    CHECK(t.bytes() == "GET /v2/items HTTP/1.1\r\nHost: shop.example\r\n"
-                       "User-Agent: loadgen/0.1.0\r\n\r\n");
+    CHECK(t.bytes() ==
+          "GET /v2/items HTTP/1.1\r\nHost: shop.example\r\n"
+          "User-Agent: loadgen/0.1.0\r\n\r\n");
   }
   SECTION("an IPv6 literal is bracketed") {
     Target target = local_target();
@@ -122,15 +123,17 @@ TEST_CASE("request template: Host, base path, headers and user agent", "[http]")
     RequestSpec s = spec("GET", "/");
     s.headers = {{"Accept", "application/json"}, {"X-Trace", "a b\tc"}};
     const auto t = compile_ok(s, local_target(), "");
-    CHECK(t.bytes() == "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
-                       "Accept: application/json\r\nX-Trace: a b\tc\r\n\r\n");
+    CHECK(t.bytes() ==
+          "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+          "Accept: application/json\r\nX-Trace: a b\tc\r\n\r\n");
   }
   SECTION("the request's own Host and User-Agent replace the defaults") {
     RequestSpec s = spec("GET", "/");
     s.headers = {{"user-agent", "curl/8"}, {"X-A", "1"}, {"HOST", "other.example"}};
     const auto t = compile_ok(s);
-    CHECK(t.bytes() == "GET / HTTP/1.1\r\nHost: other.example\r\n"
-                       "User-Agent: curl/8\r\nX-A: 1\r\n\r\n");
+    CHECK(t.bytes() ==
+          "GET / HTTP/1.1\r\nHost: other.example\r\n"
+          "User-Agent: curl/8\r\nX-A: 1\r\n\r\n");
   }
 }
 
@@ -138,8 +141,9 @@ TEST_CASE("request template: bodies get a Content-Length", "[http]") {
   SECTION("static body") {
     const auto t = compile_ok(spec("POST", "/api/item", "{\"a\":1}"));
     CHECK(t.is_static());
-    CHECK(t.bytes() == "POST /api/item HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
-                       "User-Agent: loadgen/0.1.0\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
+    CHECK(t.bytes() ==
+          "POST /api/item HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+          "User-Agent: loadgen/0.1.0\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
   }
   SECTION("POST, PUT and PATCH without a body send Content-Length: 0") {
     for (const char* m : {"POST", "PUT", "PATCH"}) {
@@ -254,31 +258,43 @@ TEST_CASE("request template: validation errors name the field, the value and wha
       {"empty path", spec("GET", ""), {"path: \"\" must start with '/'"}},
       {"space in path", spec("GET", "/a b"), {"path: \"/a b\" has a space at byte 2", "%20"}},
       {"CR in path", spec("GET", "/a\r\nX: 1"), {"path: \"/a\\r\\nX: 1\" has a CR at byte 2"}},
-      {"unknown placeholder", spec("GET", "/{{foo}}"),
+      {"unknown placeholder",
+       spec("GET", "/{{foo}}"),
        {"path: unknown placeholder \"{{foo}}\"", "accepted: {{seq}}, {{rand A B}}"}},
       {"unclosed placeholder", spec("GET", "/{{seq"), {"path: \"{{seq\" is not closed by \"}}\""}},
-      {"seq with an argument", spec("GET", "/{{seq 1}}"), {"\"{{seq 1}}\": seq takes no arguments"}},
-      {"rand with A > B", spec("GET", "/{{rand 5 1}}"),
+      {"seq with an argument",
+       spec("GET", "/{{seq 1}}"),
+       {"\"{{seq 1}}\": seq takes no arguments"}},
+      {"rand with A > B",
+       spec("GET", "/{{rand 5 1}}"),
        {"path: \"{{rand 5 1}}\": A (5) is greater than B (1)", "0 <= A <= B < 2^63"}},
-      {"rand with a non-number", spec("GET", "/{{rand x 3}}"),
+      {"rand with a non-number",
+       spec("GET", "/{{rand x 3}}"),
        {"\"{{rand x 3}}\": \"x\" is not an integer in [0, 2^63)"}},
-      {"rand with a negative number", spec("GET", "/{{rand -1 3}}"),
+      {"rand with a negative number",
+       spec("GET", "/{{rand -1 3}}"),
        {"\"-1\" is not an integer in [0, 2^63)"}},
-      {"rand at 2^63", spec("GET", "/{{rand 0 9223372036854775808}}"),
+      {"rand at 2^63",
+       spec("GET", "/{{rand 0 9223372036854775808}}"),
        {"\"9223372036854775808\" is not an integer in [0, 2^63)"}},
       {"rand with one bound", spec("GET", "/{{rand 3}}"), {"rand takes two integers A and B"}},
-      {"bad placeholder in body", spec("POST", "/", "x={{rnd 1 2}}"),
+      {"bad placeholder in body",
+       spec("POST", "/", "x={{rnd 1 2}}"),
        {"body: unknown placeholder \"{{rnd 1 2}}\""}},
       {"weight 0", with_weight(0), {"weight: 0 is not accepted", ">= 1"}},
-      {"header name with a space", with_header("X Foo", "1"),
+      {"header name with a space",
+       with_header("X Foo", "1"),
        {"headers[0]: name \"X Foo\" is not a token", "accepted"}},
       {"header name with a colon", with_header("X:Foo", "1"), {"headers[0]: name \"X:Foo\""}},
       {"empty header name", with_header("", "1"), {"headers[0]: name is empty"}},
-      {"LF in header value", with_header("X-A", "1\nX-B: 2"),
+      {"LF in header value",
+       with_header("X-A", "1\nX-B: 2"),
        {"headers[0]: value of \"X-A\" \"1\\nX-B: 2\" has a LF at byte 1", "no CR, LF"}},
-      {"user Content-Length", with_header("content-length", "5"),
+      {"user Content-Length",
+       with_header("content-length", "5"),
        {"headers[0]: \"content-length\" is computed from the body"}},
-      {"user Transfer-Encoding", with_header("Transfer-Encoding", "chunked"),
+      {"user Transfer-Encoding",
+       with_header("Transfer-Encoding", "chunked"),
        {"headers[0]: \"Transfer-Encoding\" is not supported"}},
   };
   for (const auto& row : rows) {
@@ -345,7 +361,7 @@ TEST_CASE("request mix: weights are honoured over 100k picks within 2 %", "[http
   }
 }
 
-TEST_CASE("request mix: one request is always picked; max_size covers every template",
+TEST_CASE("request mix: one request is always picked, and max_size covers every template",
           "[http]") {
   std::vector<RequestSpec> one{spec("GET", "/only")};
   auto mix = RequestMix::compile(one, local_target(), kUa);

@@ -22,10 +22,10 @@ using Status = ResponseParser::Status;
 
 struct TraceCase {
   std::string name;
-  int line = 0;                 // of "case:", for failure messages
-  std::vector<bool> heads;      // one per response the client waits for (true: HEAD)
-  std::string bytes;            // what the server sends
-  bool eof = false;             // the server closes after the bytes
+  int line = 0;             // of "case:", for failure messages
+  std::vector<bool> heads;  // one per response the client waits for (true: HEAD)
+  std::string bytes;        // what the server sends
+  bool eof = false;         // the server closes after the bytes
   std::vector<std::string> expected;
 };
 
@@ -38,26 +38,35 @@ int hex_value(char c) {
 
 // Expands \r \n \t \\ and \xHH.
 std::string unescape(std::string_view s, int line) {
+  INFO("line " << line);
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '\\') {
       out += s[i];
       continue;
     }
-    INFO("line " << line);
     REQUIRE(i + 1 < s.size());
-    const char e = s[++i];
-    if (e == 'r') out += '\r';
-    else if (e == 'n') out += '\n';
-    else if (e == 't') out += '\t';
-    else if (e == '\\') out += '\\';
-    else {
-      REQUIRE(e == 'x');
-      REQUIRE(i + 2 < s.size());
-      const int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-      REQUIRE((hi >= 0 && lo >= 0));
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
+    switch (s[++i]) {
+      case 'r':
+        out += '\r';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      default: {
+        REQUIRE(s[i] == 'x');
+        REQUIRE(i + 2 < s.size());
+        const int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+        REQUIRE((hi >= 0 && lo >= 0));
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      }
     }
   }
   return out;
@@ -115,13 +124,13 @@ std::string complete_event(const ResponseParser& p) {
 
 std::string error_event(const ResponseParser& p, std::string at) {
   const auto e = p.error();
-  return "error " + std::string(e.name) + " at=" + at + " reason=\"" + std::string(e.reason) +
-         "\"";
+  return "error " + std::string(e.name) + " at=" + at + " reason=\"" + std::string(e.reason) + "\"";
 }
 
 // Feeds `chunks` (which concatenate to c.bytes) the way a connection would, and returns the
 // events. Checks the per-call contract on the way (kNeedMore consumes everything).
-std::vector<std::string> run_trace(const TraceCase& c, const std::vector<std::string_view>& chunks) {
+std::vector<std::string> run_trace(const TraceCase& c,
+                                   const std::vector<std::string_view>& chunks) {
   std::vector<std::string> events;
   ResponseParser p;
   std::size_t response = 0;
@@ -157,9 +166,12 @@ std::vector<std::string> run_trace(const TraceCase& c, const std::vector<std::st
     return events;
   }
   const auto r = p.finish();
-  if (r.status == Status::kComplete) events.push_back(complete_event(p));
-  else if (r.status == Status::kError) events.push_back(error_event(p, "eof"));
-  else events.push_back("closed");
+  if (r.status == Status::kComplete)
+    events.push_back(complete_event(p));
+  else if (r.status == Status::kError)
+    events.push_back(error_event(p, "eof"));
+  else
+    events.push_back("closed");
   return events;
 }
 
@@ -270,9 +282,10 @@ TEST_CASE("response parser: the last response's results stay until the next one 
   CHECK_FALSE(p.keep_alive());
 }
 
-TEST_CASE("response parser: feeding after a final response without expect_response consumes "
-          "nothing",
-          "[http]") {
+TEST_CASE(
+    "response parser: feeding after a final response without expect_response consumes "
+    "nothing",
+    "[http]") {
   ResponseParser p;
   CHECK(feed(p, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").status == Status::kComplete);
   const auto r = feed(p, "HTTP/1.1 200 OK\r\n");

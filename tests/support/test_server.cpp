@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace lg::test {
@@ -56,9 +57,9 @@ struct Pending {
   std::uint64_t due_ns = 0;  // uv_hrtime() at which it may be answered; 0 = at once
   std::uint64_t arg = 0;
   Kind kind = Kind::Ok;
-  bool head = false;           // HEAD: headers only
-  bool say_close = false;      // send "Connection: close"
-  bool closing = false;        // close the connection after this response
+  bool head = false;       // HEAD: headers only
+  bool say_close = false;  // send "Connection: close"
+  bool closing = false;    // close the connection after this response
 };
 
 // What to do once a response has been written.
@@ -152,7 +153,9 @@ template <class T>
 uv_stream_t* as_stream(T* h) {
   return reinterpret_cast<uv_stream_t*>(h);
 }
-Conn* conn_of(llhttp_t* p) { return static_cast<Conn*>(p->data); }
+Conn* conn_of(llhttp_t* p) {
+  return static_cast<Conn*>(p->data);
+}
 
 // Starts `timer` so that it fires no earlier than `remaining_ns` from now. libuv's timers run on
 // a millisecond clock cached per iteration, so callers re-check uv_hrtime() when it fires.
@@ -209,26 +212,28 @@ Pending classify(std::string_view url) {
 }
 
 std::string_view reason(std::uint64_t status) {
-  switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 408: return "Request Timeout";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Status";
+  static constexpr std::pair<std::uint64_t, std::string_view> kReasons[] = {
+      {200, "OK"},
+      {201, "Created"},
+      {202, "Accepted"},
+      {204, "No Content"},
+      {301, "Moved Permanently"},
+      {302, "Found"},
+      {304, "Not Modified"},
+      {400, "Bad Request"},
+      {401, "Unauthorized"},
+      {403, "Forbidden"},
+      {404, "Not Found"},
+      {408, "Request Timeout"},
+      {429, "Too Many Requests"},
+      {500, "Internal Server Error"},
+      {502, "Bad Gateway"},
+      {503, "Service Unavailable"},
+      {504, "Gateway Timeout"}};
+  for (const auto& [code, text] : kReasons) {
+    if (code == status) return text;
   }
+  return "Status";
 }
 
 // The complete bytes to write for `r` (for Reset: the deliberately short response).
@@ -238,7 +243,8 @@ std::string render(const Pending& r) {
   std::string framing;  // the framing header line, if any
   bool has_body = true;
   switch (r.kind) {
-    case Kind::Ok: break;
+    case Kind::Ok:
+      break;
     case Kind::Status:
       status = r.arg;
       body = "status " + std::to_string(status);
@@ -252,17 +258,22 @@ std::string render(const Pending& r) {
       status = 400;
       body = "bad request";
       break;
-    case Kind::Bytes: body.assign(r.arg, 'x'); break;
+    case Kind::Bytes:
+      body.assign(r.arg, 'x');
+      break;
     case Kind::Chunked:
       framing = "Transfer-Encoding: chunked\r\n";
       body = "5\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\n\r\n";
       break;
-    case Kind::Eof: body = "close-delimited body"; break;
+    case Kind::Eof:
+      body = "close-delimited body";
+      break;
     case Kind::Reset:
       framing = "Content-Length: 100\r\n";
       body = "0123456789";
       break;
-    case Kind::Hang: break;  // never rendered
+    case Kind::Hang:
+      break;  // never rendered
   }
   if (framing.empty() && has_body && r.kind != Kind::Eof) {
     framing = "Content-Length: " + std::to_string(body.size()) + "\r\n";
@@ -372,7 +383,9 @@ void pump(Conn* c) {
   }
 }
 
-void on_conn_timer(uv_timer_t* timer) { pump(static_cast<Conn*>(timer->data)); }
+void on_conn_timer(uv_timer_t* timer) {
+  pump(static_cast<Conn*>(timer->data));
+}
 
 void on_stall_timer(uv_timer_t* timer) {
   auto* s = static_cast<Core*>(timer->data);
@@ -597,20 +610,34 @@ TestServer::TestServer(ServerOptions options) : impl_(std::make_unique<Impl>(opt
   impl_->core.start_thread();
 }
 
-TestServer::~TestServer() { stop(); }
+TestServer::~TestServer() {
+  stop();
+}
 
-std::uint16_t TestServer::port() const { return impl_->core.port; }
-std::uint64_t TestServer::requests() const { return impl_->core.requests.load(); }
-std::uint64_t TestServer::responses() const { return impl_->core.responses.load(); }
-std::uint64_t TestServer::connections() const { return impl_->core.connections.load(); }
-std::uint64_t TestServer::open_connections() const { return impl_->core.open.load(); }
+std::uint16_t TestServer::port() const {
+  return impl_->core.port;
+}
+std::uint64_t TestServer::requests() const {
+  return impl_->core.requests.load();
+}
+std::uint64_t TestServer::responses() const {
+  return impl_->core.responses.load();
+}
+std::uint64_t TestServer::connections() const {
+  return impl_->core.connections.load();
+}
+std::uint64_t TestServer::open_connections() const {
+  return impl_->core.open.load();
+}
 
 bool TestServer::wait_until(const std::function<bool()>& predicate,
                             std::chrono::milliseconds timeout) const {
   return impl_->core.wait_until(predicate, timeout);
 }
 
-void TestServer::stop() { impl_->core.stop(); }
+void TestServer::stop() {
+  impl_->core.stop();
+}
 
 bool TestServer::loop_closed_cleanly() const {
   return impl_->core.stopped.load() && impl_->core.loop_clean;
