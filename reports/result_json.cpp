@@ -62,6 +62,7 @@ json plan_json(const RunPlan& p) {
           {"requests", requests},
           {"timeout_s", seconds(p.timeout_ns)},
           {"connections", p.connections},
+          {"preconnect", p.preconnect},
           {"threads", p.threads},
           {"seed", p.seed},
           {"late_threshold_s", seconds(p.late_threshold_ns)},
@@ -106,7 +107,8 @@ json timeline_json(const TimelinePoint& t) {
           {"p99_ms", t.latency.p99},
           {"cpu_percent", t.cpu_percent},
           {"max_lag_ms", t.max_lag_ms},
-          {"connections", t.open_connections}};
+          {"connections", t.open_connections},
+          {"rss_mb", static_cast<double>(t.rss_kb) / 1024.0}};
 }
 
 json generator_json(const GeneratorStats& g) {

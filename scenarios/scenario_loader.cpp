@@ -242,14 +242,12 @@ std::string LoadErrors::to_string() const {
 
 std::expected<RunPlan, LoadErrors> parse_scenario(std::string_view text, std::string_view file) {
   LoadErrors errs{std::string(file), {}};
-  const auto doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded()) {
-    errs.errors.push_back({"", "not valid JSON"});
-    try {
-      (void)json::parse(text);
-    } catch (const json::parse_error& e) {
-      errs.errors.back().message = std::string("not valid JSON: ") + e.what();
-    }
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // e.what() carries the line and column of the first syntax error.
+    errs.errors.push_back({"", std::string("not valid JSON: ") + e.what()});
     return std::unexpected(errs);
   }
   if (!doc.is_object()) {

@@ -153,8 +153,13 @@ std::string finish_url_plan(Command& cmd, const UrlFlags& uf, const std::string&
   cmd.plan.target = parsed->target;
   cmd.plan.requests[0].path = parsed->path;
   cmd.plan.name = "adhoc";
-  if (uf.rate.has_value() == uf.connections.has_value()) {
-    return "give exactly one of --rate R/s (open loop) or --connections N (closed loop)";
+  if (!uf.rate && !uf.connections) {
+    return "give --rate R/s (open loop) or --connections N (closed loop), or both (open loop "
+           "over N connections opened at start)";
+  }
+  if (uf.connections && uf.max_connections) {
+    return "--connections and --max-connections: give one (with --rate, --connections N opens "
+           "all N at start; --max-connections N only caps them)";
   }
   StepPlan step;
   step.duration_ns = uf.duration_ns;
@@ -162,7 +167,8 @@ std::string finish_url_plan(Command& cmd, const UrlFlags& uf, const std::string&
     cmd.plan.mode = LoopMode::kOpen;
     step.start_rate = step.end_rate = *uf.rate;
     step.label = format_rate(*uf.rate);
-    cmd.plan.connections = uf.max_connections.value_or(0);
+    cmd.plan.connections = uf.connections.value_or(uf.max_connections.value_or(0));
+    cmd.plan.preconnect = uf.connections.has_value();
   } else {
     if (uf.max_connections) return "--max-connections applies to open loop (--rate) only";
     cmd.plan.mode = LoopMode::kClosed;
@@ -225,6 +231,8 @@ Usage:
   loadgen run SCENARIO.json [...]                      (same as above)
   loadgen URL --rate R/s [--duration D] [options]      open loop: R requests/s on schedule
   loadgen URL --connections N [--duration D] [options] closed loop: N busy connections
+  loadgen URL --rate R/s --connections N [...]         open loop over N connections opened
+                                                       at start and kept open
   loadgen --help | --version
 
 Options:

@@ -49,6 +49,7 @@ struct RunPlan {
   Arrival arrival = Arrival::kConstant;
   std::vector<StepPlan> steps;    // open loop: the schedule; closed loop: durations only
   std::uint32_t connections = 0;  // closed loop: connections; open loop: cap (0 = automatic)
+  bool preconnect = false;        // open loop: open all `connections` at start and keep them
   std::uint32_t threads = 0;      // worker threads (0 = hardware concurrency)
   std::int64_t timeout_ns = 5'000'000'000;        // per request, from the actual send
   std::int64_t late_threshold_ns = 10'000'000;    // a send later than this is counted late

@@ -16,6 +16,7 @@ void merge_into(IntervalSnapshot& into, const IntervalSnapshot& s) {
   into.cpu_ns += s.cpu_ns;
   into.max_lag_ns = std::max(into.max_lag_ns, s.max_lag_ns);
   into.open_connections += s.open_connections;
+  into.rss_kb = std::max(into.rss_kb, s.rss_kb);
 }
 
 }  // namespace
@@ -88,6 +89,7 @@ TimelinePoint ResultBuilder::complete(Pending& p) const {
   t.cpu_percent = static_cast<double>(p.merged.cpu_ns) / 1e7;  // ns per 1 s interval -> %
   t.max_lag_ms = static_cast<double>(p.merged.max_lag_ns) / 1e6;
   t.open_connections = p.merged.open_connections;
+  t.rss_kb = p.merged.rss_kb;
   return t;
 }
 

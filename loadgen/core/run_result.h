@@ -34,6 +34,7 @@ struct TimelinePoint {
   double cpu_percent = 0;  // generator CPU, % of one core, summed over worker threads
   double max_lag_ms = 0;
   std::uint32_t open_connections = 0;
+  std::int64_t rss_kb = 0;  // generator process RSS at the end of the second
 };
 
 struct GeneratorStats {

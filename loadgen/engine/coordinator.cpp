@@ -4,7 +4,11 @@
 #include <sys/resource.h>
 #include <uv.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <csignal>
 #include <cmath>
 #include <cstring>
 #include <ctime>
@@ -59,6 +63,26 @@ std::string utc_now_iso() {
   return buf;
 }
 
+// Resident set size from /proc/self/statm (pages), in KiB; 0 if unreadable.
+std::int64_t current_rss_kb() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  long pages = 0, resident = 0;
+  const int n = std::fscanf(f, "%ld %ld", &pages, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * (sysconf(_SC_PAGESIZE) / 1024) : 0;
+}
+
+// Lets the process hold as many sockets as the hard limit allows (10,000 connections need
+// more than the usual soft limit of 1024).
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 // The snapshot queue: workers push once per second; the coordinator's loop drains it whole
 // (uv_async_send coalesces several pushes into one callback).
 class Queue final : public SnapshotSink {
@@ -97,7 +121,9 @@ struct Run {
   Run(const RunPlan& p, const RunHooks& h, std::uint32_t n) : plan(p), hooks(h), builder(p, n) {}
 
   void drain() {
+    const auto rss = current_rss_kb();
     for (auto& snap : queue.take()) {
+      snap.rss_kb = rss;
       for (const auto& point : builder.add(std::move(snap))) {
         if (hooks.on_second) hooks.on_second(point);
       }
@@ -160,6 +186,9 @@ std::uint32_t connection_cap(const RunPlan& plan) {
 }
 
 std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hooks) {
+  // A server that closes while we write must cost an EPIPE error, not the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
   auto address = resolve(plan.target);
   if (!address) return std::unexpected(address.error());
   auto mix = http::RequestMix::compile(plan.requests, plan.target,

@@ -87,12 +87,17 @@ void Worker::request_stop() {
 void Worker::start() {
   interval_cpu_start_ = thread_cpu_ns();
   uv_timer_start(&interval_timer_, &Worker::on_interval, ms_until(kNsPerSecond, now()), 0);
-  if (closed_loop_) {
+  if (closed_loop_ || cfg_.plan->preconnect) {
+    // Connections open at t = 0: the closed loop's, or a pre-opened open-loop pool (the first
+    // arrivals then wait in the queue for them).
     pacer_timer_.arm_at(cfg_.start_abs_ns);
+  }
+  if (closed_loop_) {
     uv_timer_start(&deadline_timer_, &Worker::on_deadline,
                    ms_until(cfg_.schedule->end_ns(), now()), 0);
     return;
   }
+  if (cfg_.plan->preconnect) return;
   if (const auto& next = cursor_.peek()) {
     pacer_timer_.arm_at(cfg_.start_abs_ns + static_cast<std::uint64_t>(next->due_ns));
   } else {
@@ -106,14 +111,15 @@ void Worker::on_pace(void* self) { static_cast<Worker*>(self)->pace(); }
 
 void Worker::pace() {
   if (draining_) return;
-  if (closed_loop_) {
+  if (closed_loop_ || (cfg_.plan->preconnect && !preconnected_)) {
+    preconnected_ = true;
     for (std::uint32_t i = 0; i < cfg_.connections; ++i) {
       if (auto* c = acquire_closed(); c && c->open(&loop_, address())) {
         ++open_;
         ++connecting_;
       }
     }
-    return;
+    if (closed_loop_) return;
   }
   // Send everything due by now; each arrival keeps its own intended time.
   for (auto t = now(); cursor_.peek() && cursor_.peek()->due_ns <= t; t = now()) {
@@ -256,7 +262,7 @@ void Worker::on_closed(Connection& c) {
   remove_idle(c);
   closed_.push_back(&c);
   if (finished_) return;
-  if (closed_loop_ && !draining_) {
+  if ((closed_loop_ || cfg_.plan->preconnect) && !draining_) {
     if (auto* n = acquire_closed(); n && n->open(&loop_, address())) {
       ++open_;
       ++connecting_;

@@ -117,6 +117,7 @@ class Worker final : private ConnectionOwner {
   bool draining_ = false;
   bool stopping_ = false;
   bool finished_ = false;
+  bool preconnected_ = false;
   bool loop_closed_ = false;
   std::mutex stop_mutex_;    // guards stop_async_ against a send after it was closed
   bool stop_closed_ = false;

@@ -3,10 +3,62 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
+#include <new>
 #include <set>
 #include <string>
 #include <vector>
+
+// Counts operator new calls so that the hot paths (render here, ResponseParser::feed in
+// response_parser_test.cpp) can be checked not to allocate. Replaces the global operator new of
+// the tests_http binary only.
+namespace {
+thread_local std::size_t g_allocations = 0;
+}  // namespace
+
+std::size_t lg_http_test_allocations() {
+  return g_allocations;
+}
+
+// Every non-aligned form is replaced, so that new and delete always pair (ASan checks it).
+// GCC 12 cannot see that these replacements pair malloc with free and warns after inlining.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n != 0 ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+  return ::operator new(n);
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  ++g_allocations;
+  return std::malloc(n != 0 ? n : 1);
+}
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept {
+  return ::operator new(n, t);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+#pragma GCC diagnostic pop
 
 namespace {
 
@@ -225,6 +277,16 @@ TEST_CASE("request template: a body with placeholders gets the right Content-Len
     CHECK(s.body.starts_with("{\"id\":" + std::to_string(seq) + ",\"n\":"));
     CHECK(req.size() <= t.max_size());
   }
+}
+
+TEST_CASE("request template: render does not allocate", "[http]") {
+  const auto t = compile_ok(spec("POST", "/i/{{seq}}?r={{rand 1 1000}}", "{\"n\":{{rand 0 9}}}"));
+  std::vector<char> buf(t.max_size());
+  std::size_t total = 0;
+  const std::size_t before = lg_http_test_allocations();
+  for (std::uint64_t seq = 0; seq < 1000; ++seq) total += t.render(seq, 9, buf.data(), buf.size());
+  CHECK(lg_http_test_allocations() == before);
+  CHECK(total > 0);
 }
 
 TEST_CASE("request template: render refuses a buffer smaller than max_size", "[http]") {

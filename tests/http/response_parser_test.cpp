@@ -15,6 +15,8 @@
 // expected events. Each case is fed whole, one byte at a time, and split into two chunks at every
 // offset; the events must be the same every time.
 
+std::size_t lg_http_test_allocations();  // request_template_test.cpp
+
 namespace {
 
 using lg::http::ResponseParser;
@@ -291,6 +293,27 @@ TEST_CASE(
   const auto r = feed(p, "HTTP/1.1 200 OK\r\n");
   CHECK(r.status == Status::kComplete);
   CHECK(r.consumed == 0);
+}
+
+TEST_CASE("response parser: parsing responses does not allocate", "[http]") {
+  ResponseParser p;
+  const std::string_view resps[] = {
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: 1\r\n\r\n",
+      "HTTP/1.1 404 Not Found\r\n\r\nclose-delimited",
+      "HTTP/1.1 2x0 OK\r\n\r\n",
+  };
+  int completed = 0;
+  const std::size_t before = lg_http_test_allocations();
+  for (int i = 0; i < 100; ++i) {
+    for (const auto r : resps) {
+      p.expect_response(false);
+      for (const char c : r) p.feed(&c, 1);
+      completed += p.finish().status == Status::kComplete ? 1 : 0;
+    }
+  }
+  CHECK(lg_http_test_allocations() == before);
+  CHECK(completed == 100);  // the close-delimited one
 }
 
 TEST_CASE("response parser: many keep-alive responses on one parser", "[http]") {

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs nginx in the foreground serving a small static file from DIR on 127.0.0.1:PORT, with
+# all its state under DIR (nothing under /var or /run). Used by the quickstart and benchmarks.
+#   bench/static-nginx.sh DIR PORT [WORKERS]
+set -euo pipefail
+dir=$1 port=$2 workers=${3:-1}
+mkdir -p "$dir/www" "$dir/tmp"
+printf 'hello from loadgen'"'"'s static target\n' >"$dir/www/index.html"
+cat >"$dir/nginx.conf" <<CONF
+worker_processes $workers;
+user root root;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+worker_rlimit_nofile 40000;
+events { worker_connections 20000; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 75s;
+  client_body_temp_path $dir/tmp; proxy_temp_path $dir/tmp; fastcgi_temp_path $dir/tmp;
+  uwsgi_temp_path $dir/tmp; scgi_temp_path $dir/tmp;
+  server { listen 127.0.0.1:$port reuseport backlog=4096; root $dir/www; }
+}
+CONF
+exec nginx -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;'

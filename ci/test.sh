@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The test command (README "Quick start", and what .ci/run calls): installs what is missing,
+# builds with warnings as errors, runs every test; then runs them again under ASan + UBSan.
+# Tests only ever send load to 127.0.0.1, bounded in count and time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash ci/install-deps.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== build (warnings are errors)"
+bash ci/build.sh release
+echo "== tests"
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer"
+bash ci/build.sh asan
+echo "== tests under ASan + UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs"
