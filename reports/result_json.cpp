@@ -11,10 +11,12 @@ namespace {
 
 using nlohmann::json;
 
-double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
+double seconds(std::int64_t ns) {
+  return static_cast<double>(ns) / 1e9;
+}
 
 json latency_json(const LatencySummary& s) {
-  return {{"p50", s.p50}, {"p90", s.p90},   {"p95", s.p95}, {"p99", s.p99}, {"p99_9", s.p999},
+  return {{"p50", s.p50}, {"p90", s.p90}, {"p95", s.p95},   {"p99", s.p99},    {"p99_9", s.p999},
           {"max", s.max}, {"min", s.min}, {"mean", s.mean}, {"count", s.count}};
 }
 
@@ -27,10 +29,18 @@ json errors_json(const Counters& c) {
 }
 
 json counters_json(const Counters& c) {
-  return {{"scheduled", c.scheduled}, {"sent", c.sent},         {"completed", c.completed},
-          {"responses", c.responses}, {"failed", c.failed()},   {"errors", errors_json(c)},
-          {"late", c.late},           {"dropped", c.dropped},   {"abandoned", c.abandoned},
-          {"unrecorded", c.unrecorded}, {"connects", c.connects}, {"bytes_in", c.bytes_in},
+  return {{"scheduled", c.scheduled},
+          {"sent", c.sent},
+          {"completed", c.completed},
+          {"responses", c.responses},
+          {"failed", c.failed()},
+          {"errors", errors_json(c)},
+          {"late", c.late},
+          {"dropped", c.dropped},
+          {"abandoned", c.abandoned},
+          {"unrecorded", c.unrecorded},
+          {"connects", c.connects},
+          {"bytes_in", c.bytes_in},
           {"error_rate", c.error_rate()}};
 }
 

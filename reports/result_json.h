@@ -16,8 +16,8 @@ inline constexpr int kResultSchemaVersion = 1;
 
 // One pass/fail judgement with its evidence, in words.
 struct Check {
-  std::string name;         // e.g. "generator_schedule"
-  std::string scope;        // "run" or "step N"
+  std::string name;   // e.g. "generator_schedule"
+  std::string scope;  // "run" or "step N"
   std::string observed;
   std::string limit;
   bool passed = true;

@@ -21,6 +21,10 @@ class Reader {
   std::vector<ScenarioError> errors;
 
   void error(const std::string& ptr, const std::string& msg) { errors.push_back({ptr, msg}); }
+  // For follow-on checks: only judge a value further if reading it reported nothing (one
+  // problem, one error).
+  std::size_t mark() const { return errors.size(); }
+  bool clean_since(std::size_t mark) const { return errors.size() == mark; }
 
   static std::string show(const json& v) {
     auto s = v.dump();
@@ -63,7 +67,8 @@ class Reader {
   }
 
   std::uint64_t integer(const json& v, const std::string& ptr, std::uint64_t lo, std::uint64_t hi) {
-    if (!v.is_number_integer() || (v.is_number_integer() && !v.is_number_unsigned() && v.get<std::int64_t>() < 0) ||
+    if (!v.is_number_integer() ||
+        (v.is_number_integer() && !v.is_number_unsigned() && v.get<std::int64_t>() < 0) ||
         v.get<std::uint64_t>() < lo || v.get<std::uint64_t>() > hi) {
       error(ptr, "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
                      "], got " + show(v));
@@ -74,7 +79,10 @@ class Reader {
 };
 
 void read_target(Reader& r, const json& v, RunPlan& plan) {
-  auto url = parse_url(r.string(v, "/target", "a URL such as \"http://127.0.0.1:8080\""));
+  const auto mark = r.mark();
+  const auto text = r.string(v, "/target", "a URL such as \"http://127.0.0.1:8080\"");
+  if (!r.clean_since(mark)) return;
+  auto url = parse_url(text);
   if (!url) {
     r.error("/target", url.error());
     return;
@@ -89,8 +97,9 @@ void read_target(Reader& r, const json& v, RunPlan& plan) {
 RequestSpec read_request(Reader& r, const json& v, const std::string& ptr) {
   RequestSpec spec;
   if (!v.is_object()) {
-    r.error(ptr, "expected an object {\"method\", \"path\", \"headers\", \"body\", \"weight\"}, got " +
-                     Reader::show(v));
+    r.error(ptr,
+            "expected an object {\"method\", \"path\", \"headers\", \"body\", \"weight\"}, got " +
+                Reader::show(v));
     return spec;
   }
   r.only_keys(v, ptr, {"method", "path", "headers", "body", "weight"});
@@ -98,7 +107,8 @@ RequestSpec read_request(Reader& r, const json& v, const std::string& ptr) {
   if (v.contains("path")) {
     spec.path = r.string(v["path"], ptr + "/path", "a path starting with /");
   } else {
-    r.error(ptr + "/path", "missing (a path starting with /, e.g. \"/api/item?id={{rand 1 10000}}\")");
+    r.error(ptr + "/path",
+            "missing (a path starting with /, e.g. \"/api/item?id={{rand 1 10000}}\")");
   }
   if (v.contains("body")) spec.body = r.string(v["body"], ptr + "/body", "the request body");
   if (v.contains("weight")) {
@@ -107,8 +117,8 @@ RequestSpec read_request(Reader& r, const json& v, const std::string& ptr) {
   if (v.contains("headers")) {
     const auto& h = v["headers"];
     if (!h.is_object()) {
-      r.error(ptr + "/headers", "expected an object of header name -> string value, got " +
-                                    Reader::show(h));
+      r.error(ptr + "/headers",
+              "expected an object of header name -> string value, got " + Reader::show(h));
     } else {
       for (const auto& [k, val] : h.items()) {
         spec.headers.emplace_back(k, r.string(val, ptr + "/headers/" + k, "a header value"));
@@ -120,8 +130,8 @@ RequestSpec read_request(Reader& r, const json& v, const std::string& ptr) {
 
 void read_steps(Reader& r, const json& v, double rate_per_user, RunPlan& plan) {
   if (!v.is_array() || v.empty()) {
-    r.error("/steps", "expected a non-empty array of {\"users\", \"duration\"}, got " +
-                          Reader::show(v));
+    r.error("/steps",
+            "expected a non-empty array of {\"users\", \"duration\"}, got " + Reader::show(v));
     return;
   }
   double previous = 0;
@@ -135,7 +145,10 @@ void read_steps(Reader& r, const json& v, double rate_per_user, RunPlan& plan) {
     r.only_keys(s, ptr, {"users", "rate", "duration", "ramp", "warmup"});
     StepPlan step;
     if (s.contains("users") == s.contains("rate")) {
-      r.error(ptr, "give exactly one of \"users\" (virtual users x rate_per_user) or \"rate\"");
+      r.error(ptr,
+              "give exactly one of \"users\" (virtual users x rate_per_user) or \"rate\", "
+              "got " +
+                  Reader::show(s));
     }
     double rate = 0;
     if (s.contains("users")) {
@@ -147,8 +160,11 @@ void read_steps(Reader& r, const json& v, double rate_per_user, RunPlan& plan) {
       step.label = std::to_string(static_cast<long long>(std::llround(rate))) + "/s";
     }
     if (s.contains("duration")) {
+      const auto mark = r.mark();
       step.duration_ns = r.duration(s["duration"], ptr + "/duration");
-      if (step.duration_ns <= 0) r.error(ptr + "/duration", "must be greater than 0");
+      if (r.clean_since(mark) && step.duration_ns <= 0) {
+        r.error(ptr + "/duration", "must be greater than 0, got " + Reader::show(s["duration"]));
+      }
     } else {
       r.error(ptr + "/duration", "missing (a duration such as \"60s\")");
     }
@@ -172,8 +188,9 @@ void read_steps(Reader& r, const json& v, double rate_per_user, RunPlan& plan) {
 }
 
 void read_plan(Reader& r, const json& doc, RunPlan& plan) {
-  r.only_keys(doc, "", {"schema_version", "name", "target", "requests", "arrival", "rate_per_user",
-                        "steps", "timeout", "connections", "threads", "seed"});
+  r.only_keys(doc, "",
+              {"schema_version", "name", "target", "requests", "arrival", "rate_per_user", "steps",
+               "timeout", "connections", "threads", "seed"});
   if (!doc.contains("schema_version")) {
     r.error("/schema_version", "missing (this loadgen reads schema_version 1)");
   } else if (doc["schema_version"] != 1) {
@@ -184,9 +201,10 @@ void read_plan(Reader& r, const json& doc, RunPlan& plan) {
   if (doc.contains("target")) {
     read_target(r, doc["target"], plan);
   } else {
-    r.error("/target", "missing: give the URL of the system under test, e.g. "
-                       "\"http://127.0.0.1:8080\" (or pass --target URL); the embedded stack "
-                       "is not available in this version");
+    r.error("/target",
+            "missing: give the URL of the system under test, e.g. "
+            "\"http://127.0.0.1:8080\" (or pass --target URL); the embedded stack "
+            "is not available in this version");
   }
   if (doc.contains("requests")) {
     const auto& reqs = doc["requests"];
@@ -200,10 +218,11 @@ void read_plan(Reader& r, const json& doc, RunPlan& plan) {
     }
   }
   if (doc.contains("arrival")) {
+    const auto mark = r.mark();
     const auto a = r.string(doc["arrival"], "/arrival", "\"constant\" or \"poisson\"");
-    if (a == "poisson") {
+    if (r.clean_since(mark) && a == "poisson") {
       plan.arrival = Arrival::kPoisson;
-    } else if (a != "constant") {
+    } else if (r.clean_since(mark) && a != "constant") {
       r.error("/arrival", "unknown arrival \"" + a + "\" (accepted: \"constant\", \"poisson\")");
     }
   }
@@ -215,8 +234,9 @@ void read_plan(Reader& r, const json& doc, RunPlan& plan) {
     r.error("/steps", "missing: a non-empty array of {\"users\", \"duration\"}");
   }
   if (doc.contains("timeout")) {
+    const auto mark = r.mark();
     plan.timeout_ns = r.duration(doc["timeout"], "/timeout");
-    if (plan.timeout_ns <= 0 || plan.timeout_ns > 100'000'000'000) {
+    if (r.clean_since(mark) && (plan.timeout_ns <= 0 || plan.timeout_ns > 100'000'000'000)) {
       r.error("/timeout", "must be in (0, 100s], got " + Reader::show(doc["timeout"]));
     }
   }

@@ -59,8 +59,10 @@ bool common_option(Parser& p, Command& cmd, UrlFlags& uf) {
     return true;
   };
   if (a == "--quiet" || a == "-q") return (cmd.quiet = true);
-  if (a == "--out") return take([&](const std::string& v) { return (cmd.out_dir = v, std::string()); });
-  if (a == "--target") return take([&](const std::string& v) { return (cmd.target = v, std::string()); });
+  if (a == "--out")
+    return take([&](const std::string& v) { return (cmd.out_dir = v, std::string()); });
+  if (a == "--target")
+    return take([&](const std::string& v) { return (cmd.target = v, std::string()); });
   if (a == "--threads") {
     return take([&](const std::string& v) {
       auto n = parse_uint<std::uint32_t>(a, v, 1, 256);
@@ -113,24 +115,30 @@ bool common_option(Parser& p, Command& cmd, UrlFlags& uf) {
   if (a == "--max-lag") {
     return take([&](const std::string& v) {
       auto d = parse_duration(v);
-      if (!d || *d <= 0) return "--max-lag: expected a positive duration such as 10ms, got '" + v + "'";
+      if (!d || *d <= 0)
+        return "--max-lag: expected a positive duration such as 10ms, got '" + v + "'";
       cmd.plan.max_dispatch_lag_ns = *d;
       return std::string();
     });
   }
   if (a == "--arrival") {
     return take([&](const std::string& v) {
-      if (v == "poisson") cmd.plan.arrival = Arrival::kPoisson;
-      else if (v == "constant") cmd.plan.arrival = Arrival::kConstant;
-      else return "--arrival: expected constant or poisson, got '" + v + "'";
+      if (v == "poisson")
+        cmd.plan.arrival = Arrival::kPoisson;
+      else if (v == "constant")
+        cmd.plan.arrival = Arrival::kConstant;
+      else
+        return "--arrival: expected constant or poisson, got '" + v + "'";
       return std::string();
     });
   }
   if (a == "--method" || a == "-m") {
-    return take([&](const std::string& v) { return (cmd.plan.requests[0].method = v, std::string()); });
+    return take(
+        [&](const std::string& v) { return (cmd.plan.requests[0].method = v, std::string()); });
   }
   if (a == "--body") {
-    return take([&](const std::string& v) { return (cmd.plan.requests[0].body = v, std::string()); });
+    return take(
+        [&](const std::string& v) { return (cmd.plan.requests[0].body = v, std::string()); });
   }
   if (a == "--header" || a == "-H") {
     return take([&](const std::string& v) {

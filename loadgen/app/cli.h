@@ -20,7 +20,7 @@ struct Command {
   std::optional<std::string> target;  // --target URL (scenario runs)
   std::optional<std::uint32_t> threads;
   std::optional<std::uint64_t> seed;
-  std::string out_dir;                // --out DIR ("" = default under ./results)
+  std::string out_dir;  // --out DIR ("" = default under ./results)
   bool quiet = false;
 };
 

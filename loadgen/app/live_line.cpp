@@ -12,7 +12,9 @@ std::string fmt(const char* f, auto... args) {
   return buf;
 }
 
-std::string ms(double v) { return format_duration_us(v * 1000.0); }
+std::string ms(double v) {
+  return format_duration_us(v * 1000.0);
+}
 
 }  // namespace
 
@@ -37,9 +39,8 @@ std::string step_table(const RunResult& r) {
   auto row = [&](const std::string& name, double target, double achieved, const StepAccum& a) {
     const auto l = summarize(a.latency);
     out += fmt("%-22s %10.1f %10.1f %9s %9s %9s %9s %7.2f%% %8llu %8llu\n", name.c_str(), target,
-               achieved, ms(l.p50).c_str(), ms(l.p95).c_str(), ms(l.p99).c_str(),
-               ms(l.max).c_str(), a.counters.error_rate() * 100.0,
-               static_cast<unsigned long long>(a.counters.late),
+               achieved, ms(l.p50).c_str(), ms(l.p95).c_str(), ms(l.p99).c_str(), ms(l.max).c_str(),
+               a.counters.error_rate() * 100.0, static_cast<unsigned long long>(a.counters.late),
                static_cast<unsigned long long>(a.counters.dropped));
   };
   for (const auto& s : r.steps) row(s.plan.label, s.target_rate, s.achieved_rate, s.data);

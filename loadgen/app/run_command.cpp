@@ -57,18 +57,18 @@ std::vector<reports::Check> generator_checks(const RunResult& r) {
   std::vector<reports::Check> checks;
   if (r.plan.mode == LoopMode::kOpen) {
     const auto p99 = summarize(r.generator.lag).p99;
-    checks.push_back({"generator_schedule", "run", std::to_string(p99) + " ms lag p99",
-                      std::to_string(static_cast<double>(r.plan.max_dispatch_lag_ns) / 1e6) + " ms",
-                      !r.generator.saturated,
-                      r.generator.saturated ? r.generator.saturation_reason
-                                            : "the generator sent on schedule"});
+    checks.push_back(
+        {"generator_schedule", "run", std::to_string(p99) + " ms lag p99",
+         std::to_string(static_cast<double>(r.plan.max_dispatch_lag_ns) / 1e6) + " ms",
+         !r.generator.saturated,
+         r.generator.saturated ? r.generator.saturation_reason : "the generator sent on schedule"});
   }
   const auto& c = r.total.counters;
   const bool reachable = !(c.responses == 0 && c.error(ErrorKind::kConnect) > 0);
-  checks.push_back({"target_reachable", "run", std::to_string(c.responses) + " responses",
-                    "at least 1 response", reachable,
-                    reachable ? "the target answered"
-                              : "no response at all: every connection attempt failed"});
+  checks.push_back(
+      {"target_reachable", "run", std::to_string(c.responses) + " responses", "at least 1 response",
+       reachable,
+       reachable ? "the target answered" : "no response at all: every connection attempt failed"});
   return checks;
 }
 

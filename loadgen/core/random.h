@@ -25,7 +25,8 @@ constexpr double unit_open0(std::uint64_t bits) noexcept {
 }
 
 // Uniform integer in [lo, hi] (inclusive; lo <= hi). Multiply-shift: bias below 2^-64 * range.
-constexpr std::uint64_t uniform_in(std::uint64_t bits, std::uint64_t lo, std::uint64_t hi) noexcept {
+constexpr std::uint64_t uniform_in(std::uint64_t bits, std::uint64_t lo,
+                                   std::uint64_t hi) noexcept {
   __extension__ using u128 = unsigned __int128;  // GCC/Clang builtin; -Wpedantic needs the marker
   const u128 span = static_cast<u128>(hi - lo) + 1;
   return lo + static_cast<std::uint64_t>((span * bits) >> 64);

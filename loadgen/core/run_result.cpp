@@ -7,7 +7,9 @@
 namespace lg {
 namespace {
 
-double ms(std::uint64_t us) { return static_cast<double>(us) / 1000.0; }
+double ms(std::uint64_t us) {
+  return static_cast<double>(us) / 1000.0;
+}
 
 // Timeline merge: counters add, histograms merge (drops counted), lag is the max.
 void merge_into(IntervalSnapshot& into, const IntervalSnapshot& s) {

@@ -31,7 +31,7 @@ struct IntervalSnapshot {
   std::int64_t cpu_ns = 0;             // this worker thread's CPU time during the interval
   std::int64_t max_lag_ns = 0;         // largest dispatch lag in the interval
   std::uint32_t open_connections = 0;  // at the end of the interval
-  std::int64_t rss_kb = 0;  // process resident set, set by the coordinator on receipt
+  std::int64_t rss_kb = 0;             // process resident set, set by the coordinator on receipt
   bool final = false;                  // the worker's last snapshot: `steps` holds its step totals
   std::vector<StepAccum> steps;
 };

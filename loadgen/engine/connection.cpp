@@ -23,8 +23,7 @@ bool Connection::open(uv_loop_t* loop, const sockaddr* addr) {
 void Connection::on_connect(uv_connect_t* req, int status) {
   auto* c = static_cast<Connection*>(req->data);
   if (c->state_ != State::kConnecting) return;  // closed while connecting (interrupt)
-  if (status != 0 ||
-      uv_read_start(c->stream(), &Connection::on_alloc, &Connection::on_read) != 0) {
+  if (status != 0 || uv_read_start(c->stream(), &Connection::on_alloc, &Connection::on_read) != 0) {
     c->owner_.on_connect_failed(*c);
     c->close();
     return;

@@ -20,7 +20,7 @@ class ConnectionOwner {
  public:
   virtual void on_connected(Connection& c) = 0;
   virtual void on_connect_failed(Connection& c) = 0;
-  virtual void on_response(Connection& c) = 0;                // parser holds the response
+  virtual void on_response(Connection& c) = 0;                 // parser holds the response
   virtual void on_failure(Connection& c, ErrorKind kind) = 0;  // request failed; closing
   virtual void on_idle_closed(Connection& c) = 0;              // server closed an idle conn
   virtual void on_closed(Connection& c) = 0;                   // handle closed; reusable

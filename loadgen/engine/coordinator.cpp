@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <csignal>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -29,7 +29,7 @@ namespace {
 constexpr std::uint32_t kMinAutoConnections = 64;
 constexpr std::uint32_t kMaxAutoConnections = 10'000;
 constexpr std::size_t kMinQueue = 1024;
-constexpr std::size_t kMaxQueue = 262'144;  // 6 MB of waiting arrivals per worker at most
+constexpr std::size_t kMaxQueue = 262'144;          // 6 MB of waiting arrivals per worker at most
 constexpr std::int64_t kStartDelayNs = 20'000'000;  // lets every thread reach its loop first
 
 double peak_rate(const RunPlan& plan) {
@@ -45,8 +45,8 @@ std::expected<sockaddr_storage, RunError> resolve(const Target& t) {
   addrinfo* res = nullptr;
   const auto port = std::to_string(t.port);
   if (int rc = getaddrinfo(t.host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-    return std::unexpected(RunError{kExitEnvironment, "cannot resolve target host '" + t.host +
-                                                          "': " + gai_strerror(rc)});
+    return std::unexpected(RunError{
+        kExitEnvironment, "cannot resolve target host '" + t.host + "': " + gai_strerror(rc)});
   }
   sockaddr_storage out{};
   std::memcpy(&out, res->ai_addr, res->ai_addrlen);
@@ -143,8 +143,12 @@ struct Run {
   }
 };
 
-void on_wake(uv_async_t* a) { static_cast<Run*>(a->data)->drain(); }
-void on_signal(uv_signal_t* s, int) { static_cast<Run*>(s->data)->stop_all(); }
+void on_wake(uv_async_t* a) {
+  static_cast<Run*>(a->data)->drain();
+}
+void on_signal(uv_signal_t* s, int) {
+  static_cast<Run*>(s->data)->stop_all();
+}
 
 double process_cpu_seconds(std::int64_t* peak_rss_kb) {
   rusage ru{};
@@ -191,8 +195,8 @@ std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hook
   raise_fd_limit();
   auto address = resolve(plan.target);
   if (!address) return std::unexpected(address.error());
-  auto mix = http::RequestMix::compile(plan.requests, plan.target,
-                                       std::string("loadgen/") + kVersion);
+  auto mix =
+      http::RequestMix::compile(plan.requests, plan.target, std::string("loadgen/") + kVersion);
   if (!mix) return std::unexpected(RunError{kExitInvalidInput, mix.error()});
   const Schedule schedule(plan.steps);
   const auto n = worker_count(plan);

@@ -20,7 +20,7 @@ struct RunHooks {
 };
 
 struct RunError {
-  int exit_code;        // kExitInvalidInput or kExitEnvironment
+  int exit_code;  // kExitInvalidInput or kExitEnvironment
   std::string message;
 };
 

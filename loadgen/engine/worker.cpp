@@ -23,7 +23,9 @@ std::uint64_t ms_until(std::int64_t target_ns, std::int64_t now_ns) {
   return static_cast<std::uint64_t>((target_ns - now_ns + 999'999) / 1'000'000);
 }
 
-std::uint64_t to_us(std::int64_t ns) { return ns > 0 ? static_cast<std::uint64_t>(ns / 1000) : 0; }
+std::uint64_t to_us(std::int64_t ns) {
+  return ns > 0 ? static_cast<std::uint64_t>(ns / 1000) : 0;
+}
 
 template <class T>
 T* self_of(uv_handle_t* h) {
@@ -93,8 +95,8 @@ void Worker::start() {
     pacer_timer_.arm_at(cfg_.start_abs_ns);
   }
   if (closed_loop_) {
-    uv_timer_start(&deadline_timer_, &Worker::on_deadline,
-                   ms_until(cfg_.schedule->end_ns(), now()), 0);
+    uv_timer_start(&deadline_timer_, &Worker::on_deadline, ms_until(cfg_.schedule->end_ns(), now()),
+                   0);
     return;
   }
   if (cfg_.plan->preconnect) return;
@@ -107,7 +109,9 @@ void Worker::start() {
 
 // ---- pacing -------------------------------------------------------------------------------
 
-void Worker::on_pace(void* self) { static_cast<Worker*>(self)->pace(); }
+void Worker::on_pace(void* self) {
+  static_cast<Worker*>(self)->pace();
+}
 
 void Worker::pace() {
   if (draining_) return;
@@ -255,7 +259,9 @@ void Worker::remove_idle(Connection& c) {
   c.idle_slot = -1;
 }
 
-void Worker::on_idle_closed(Connection& c) { remove_idle(c); }
+void Worker::on_idle_closed(Connection& c) {
+  remove_idle(c);
+}
 
 void Worker::on_closed(Connection& c) {
   --open_;

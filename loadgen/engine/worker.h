@@ -22,15 +22,15 @@
 namespace lg::engine {
 
 struct WorkerConfig {
-  std::uint32_t id = 0;                 // 0 .. workers-1
+  std::uint32_t id = 0;  // 0 .. workers-1
   std::uint32_t workers = 1;
-  const RunPlan* plan = nullptr;        // outlives the worker
-  const Schedule* schedule = nullptr;   // built from plan->steps
+  const RunPlan* plan = nullptr;       // outlives the worker
+  const Schedule* schedule = nullptr;  // built from plan->steps
   const http::RequestMix* mix = nullptr;
-  sockaddr_storage address{};           // resolved target
-  std::uint64_t start_abs_ns = 0;       // uv_hrtime() value of the run's t = 0
-  std::uint32_t connections = 1;        // open loop: this worker's cap; closed loop: its count
-  std::size_t queue_capacity = 4096;    // arrivals waiting for a connection before drops
+  sockaddr_storage address{};         // resolved target
+  std::uint64_t start_abs_ns = 0;     // uv_hrtime() value of the run's t = 0
+  std::uint32_t connections = 1;      // open loop: this worker's cap; closed loop: its count
+  std::size_t queue_capacity = 4096;  // arrivals waiting for a connection before drops
   std::int64_t interrupt_grace_ns = 2'000'000'000;  // wait for in-flight responses on stop
   SnapshotSink* sink = nullptr;
 };
@@ -119,7 +119,7 @@ class Worker final : private ConnectionOwner {
   bool finished_ = false;
   bool preconnected_ = false;
   bool loop_closed_ = false;
-  std::mutex stop_mutex_;    // guards stop_async_ against a send after it was closed
+  std::mutex stop_mutex_;  // guards stop_async_ against a send after it was closed
   bool stop_closed_ = false;
 };
 

@@ -1,7 +1,7 @@
 // End-to-end runs of the loadgen binary against the in-process loopback test server:
 // exit codes, result.json on disk, and the interrupt path (SIGINT -> 130, partial result).
-#include <spawn.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,7 +47,8 @@ Child spawn(std::vector<std::string> args) {
 }
 
 fs::path fresh_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("loadgen-cli-test-" + std::to_string(getpid()) + "-" + name);
+  auto d =
+      fs::temp_directory_path() / ("loadgen-cli-test-" + std::to_string(getpid()) + "-" + name);
   fs::remove_all(d);
   return d;
 }
@@ -82,8 +83,8 @@ TEST_CASE("cli: an ad hoc open-loop run exits 0 and writes result.json", "[cli]"
 TEST_CASE("cli: an unreachable target exits 3 and says so", "[cli]") {
   lg::test::TestServer refusing(lg::test::ServerOptions{.refuse = true});
   const auto out = fresh_dir("unreachable");
-  auto c = spawn({url(refusing), "--rate", "50/s", "--duration", "200ms", "--quiet", "--out",
-                  out.string()});
+  auto c = spawn(
+      {url(refusing), "--rate", "50/s", "--duration", "200ms", "--quiet", "--out", out.string()});
   REQUIRE(c.wait() == 3);
   const auto r = read_json(out / "result.json");
   CHECK(r["passed"] == false);
@@ -99,8 +100,8 @@ TEST_CASE("cli: an unreachable target exits 3 and says so", "[cli]") {
 TEST_CASE("cli: SIGINT stops the run, writes the partial result, exits 130", "[cli][signal]") {
   lg::test::TestServer server;
   const auto out = fresh_dir("sigint");
-  auto c = spawn({url(server), "--rate", "200/s", "--duration", "60s", "--quiet", "--out",
-                  out.string()});
+  auto c = spawn(
+      {url(server), "--rate", "200/s", "--duration", "60s", "--quiet", "--out", out.string()});
   // Interrupt once the run is demonstrably under way (the server has seen 100 requests).
   REQUIRE(server.wait_until([&] { return server.requests() >= 100; }, std::chrono::seconds(10)));
   kill(c.pid, SIGINT);

@@ -13,8 +13,12 @@ namespace {
 
 constexpr std::int64_t kS = 1'000'000'000;
 
-StepPlan flat(double rate, std::int64_t ns) { return {"", 0, rate, rate, ns, false}; }
-StepPlan ramp(double from, double to, std::int64_t ns) { return {"", 0, from, to, ns, false}; }
+StepPlan flat(double rate, std::int64_t ns) {
+  return {"", 0, rate, rate, ns, false};
+}
+StepPlan ramp(double from, double to, std::int64_t ns) {
+  return {"", 0, from, to, ns, false};
+}
 
 std::vector<lg::DueArrival> walk(const Schedule& s, lg::Arrival a, std::uint64_t first,
                                  std::uint64_t stride) {
@@ -34,15 +38,15 @@ TEST_CASE("pacer: constant arrivals due by time t", "[pacer]") {
       {99'999'999, 1},
       {100'000'000, 2},
       {1'999'999'999, 20},
-      {2 * kS, 21},             // step 2 starts: its first arrival is due at once
+      {2 * kS, 21},  // step 2 starts: its first arrival is due at once
       {2 * kS + 9'999'999, 21},
       {2 * kS + 10'000'000, 22},
       {3 * kS - 1, 120},
-      {3 * kS, 120},            // the 0/s step sends nothing
+      {3 * kS, 120},  // the 0/s step sends nothing
       {4 * kS - 1, 120},
       {4 * kS, 121},
       {5 * kS - 1, 124},
-      {5 * kS, 124},            // end: 20 + 100 + 0 + 4 arrivals
+      {5 * kS, 124},  // end: 20 + 100 + 0 + 4 arrivals
       {9 * kS, 124},
   }));
   CAPTURE(t);
@@ -90,8 +94,7 @@ TEST_CASE("pacer: constant_due never drifts over a long schedule", "[pacer]") {
   }
 }
 
-TEST_CASE("pacer: workers' cursors split the schedule into disjoint, complete slices",
-          "[pacer]") {
+TEST_CASE("pacer: workers' cursors split the schedule into disjoint, complete slices", "[pacer]") {
   const Schedule s({flat(50, 2 * kS), ramp(50, 150, 1 * kS)});
   auto arrival = GENERATE(lg::Arrival::kConstant, lg::Arrival::kPoisson);
   const auto whole = walk(s, arrival, 0, 1);
@@ -110,8 +113,7 @@ TEST_CASE("pacer: workers' cursors split the schedule into disjoint, complete sl
   }
 }
 
-TEST_CASE("pacer: Poisson arrivals have the planned mean rate and exponential gaps",
-          "[pacer]") {
+TEST_CASE("pacer: Poisson arrivals have the planned mean rate and exponential gaps", "[pacer]") {
   const Schedule s({flat(1000, 20 * kS)});
   const auto all = walk(s, lg::Arrival::kPoisson, 0, 1);
   // 20,000 expected; the count of a Poisson process has sd sqrt(20000) ~ 141.
@@ -119,7 +121,8 @@ TEST_CASE("pacer: Poisson arrivals have the planned mean rate and exponential ga
   CHECK(all.size() < 20'500);
   // Exponential gaps: P(gap > mean) = 1/e.
   std::size_t longer = 0;
-  for (std::size_t i = 1; i < all.size(); ++i) longer += all[i].due_ns - all[i - 1].due_ns > 1'000'000;
+  for (std::size_t i = 1; i < all.size(); ++i)
+    longer += all[i].due_ns - all[i - 1].due_ns > 1'000'000;
   const double share = static_cast<double>(longer) / static_cast<double>(all.size() - 1);
   CHECK(share == Approx(std::exp(-1.0)).margin(0.02));
   // Same seed, same schedule: the arrivals are a pure function of the plan.

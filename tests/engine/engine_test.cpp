@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "loadgen/core/pacer.h"
 #include "loadgen/engine/coordinator.h"
 #include "tests/support/test_server.h"
 
@@ -189,4 +190,32 @@ TEST_CASE("engine: SIGINT stops sending and returns the partial result", "[engin
   CHECK(r->total.counters.completed < 1000);
   CHECK(r->total.counters.completed == server.responses());
   CHECK(r->generator.clean_shutdown);
+}
+
+TEST_CASE("engine: a slow server shows in both latency and service time", "[engine]") {
+  // 20/s for 0.5 s, each answered after 50 ms: the open loop opens a second connection when
+  // the first is busy, so nothing waits for a connection and latency ~ service time ~ 50 ms.
+  TestServer server;
+  const auto r = run_quiet(open_plan(server, "/delay/50", 20, 500 * kMs));
+  REQUIRE(r.total.counters.completed == 10);
+  CHECK(r.total.service.min() >= 50'000);
+  CHECK(r.total.latency.min() >= r.total.service.min());
+  CHECK(r.total.latency.value_at_percentile(50) < 150'000);
+  CHECK(r.total.counters.late == 0);
+}
+
+TEST_CASE("engine: Poisson arrivals over two threads send the planned count", "[engine]") {
+  TestServer server;
+  auto plan = open_plan(server, "/", 1000, 1000 * kMs);
+  plan.arrival = lg::Arrival::kPoisson;
+  plan.threads = 2;
+  const auto r = run_quiet(plan);
+  const lg::Schedule schedule(plan.steps);
+  std::uint64_t planned = 0;
+  for (lg::ArrivalCursor c(schedule, plan.arrival, plan.seed, 0, 1); c.peek(); c.advance()) {
+    ++planned;
+  }
+  CHECK(r.total.counters.sent == planned);
+  CHECK(r.total.counters.completed == planned);
+  CHECK(server.requests() == planned);
 }
