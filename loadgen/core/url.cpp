@@ -10,6 +10,16 @@ std::string bad(std::string_view url, std::string_view why) {
          " (accepted: http://HOST[:PORT][/PATH], e.g. http://127.0.0.1:8080/api)";
 }
 
+// A host is a name or IPv4 literal (letters, digits, '-', '.', '_') or, between brackets, an
+// IPv6 literal (letters, digits, ':', '.'). Anything else (spaces, '#', '%') is a typo, not a host.
+bool valid_host(std::string_view host, bool v6) {
+  for (const char c : host) {
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!(alnum || c == '.' || (v6 ? c == ':' : (c == '-' || c == '_')))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::expected<ParsedUrl, std::string> parse_url(std::string_view url) {
@@ -27,7 +37,8 @@ std::expected<ParsedUrl, std::string> parse_url(std::string_view url) {
   }
   ParsedUrl out;
   auto host = authority;
-  if (authority.front() == '[') {  // [IPv6]:port
+  const bool v6 = authority.front() == '[';
+  if (v6) {  // [IPv6]:port
     const auto close = authority.find(']');
     if (close == std::string_view::npos) return std::unexpected(bad(url, "unclosed '['"));
     host = authority.substr(1, close - 1);
@@ -38,6 +49,7 @@ std::expected<ParsedUrl, std::string> parse_url(std::string_view url) {
     authority = colon == std::string_view::npos ? std::string_view{} : authority.substr(colon);
   }
   if (host.empty()) return std::unexpected(bad(url, "missing host"));
+  if (!valid_host(host, v6)) return std::unexpected(bad(url, "invalid character in host"));
   out.target.host = std::string(host);
   out.target.port = 80;
   if (!authority.empty()) {

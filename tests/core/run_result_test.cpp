@@ -136,9 +136,9 @@ TEST_CASE("run_result: timeline points sum counters and merge latencies across w
   CHECK(t.counters.error(lg::ErrorKind::kHttp5xx) == 2);
   CHECK(t.latency.count == 10);
   CHECK(t.latency.p50 == Approx(1.0));
-  CHECK(t.latency.max == Approx(3.0));  // worker 1's value made it into the merged histogram
-  CHECK(t.cpu_percent == Approx(75.0));   // 0.75 s of CPU in a 1 s interval
-  CHECK(t.max_lag_ms == Approx(3.0));     // the larger lag, not the sum
+  CHECK(t.latency.max == Approx(3.0));   // worker 1's value made it into the merged histogram
+  CHECK(t.cpu_percent == Approx(75.0));  // 0.75 s of CPU in a 1 s interval
+  CHECK(t.max_lag_ms == Approx(3.0));    // the larger lag, not the sum
   CHECK(t.open_connections == 10);
   CHECK(t.rss_kb == 2000);
 
@@ -161,16 +161,14 @@ TEST_CASE("run_result: per-step totals merge across workers, finish() derives th
     return s;
   };
   // Worker 0 sent 20 + 45, worker 1 sent 18 + 44: 38 in the 2 s step, 89 in the 3 s step.
-  std::vector<lg::StepAccum> w0{
-      accum(counters(20, 19, 1), latencies({{1'000, 19}}), latencies({{800, 19}}),
-            latencies({{10, 20}})),
-      accum(counters(45, 40, 0, 5), latencies({{5'000, 45}}), latencies({{4'000, 45}}),
-            latencies({{20, 45}}))};
-  std::vector<lg::StepAccum> w1{
-      accum(counters(18, 18), latencies({{2'000, 18}}), latencies({{1'500, 18}}),
-            latencies({{30, 18}})),
-      accum(counters(44, 44), latencies({{9'000, 44}}), latencies({{7'000, 44}}),
-            latencies({{40, 44}}))};
+  std::vector<lg::StepAccum> w0{accum(counters(20, 19, 1), latencies({{1'000, 19}}),
+                                      latencies({{800, 19}}), latencies({{10, 20}})),
+                                accum(counters(45, 40, 0, 5), latencies({{5'000, 45}}),
+                                      latencies({{4'000, 45}}), latencies({{20, 45}}))};
+  std::vector<lg::StepAccum> w1{accum(counters(18, 18), latencies({{2'000, 18}}),
+                                      latencies({{1'500, 18}}), latencies({{30, 18}})),
+                                accum(counters(44, 44), latencies({{9'000, 44}}),
+                                      latencies({{7'000, 44}}), latencies({{40, 44}}))};
   const auto expected_step0 = [&] {
     auto s = w0[0];
     s.merge(w1[0]);
@@ -209,7 +207,7 @@ TEST_CASE("run_result: per-step totals merge across workers, finish() derives th
   CHECK(s1.data.latency.total_count() == 89);
 
   CHECK(s0.target_rate == Approx(20.0));
-  CHECK(s1.target_rate == Approx(30.0));  // mean of the 20 -> 40 ramp
+  CHECK(s1.target_rate == Approx(30.0));    // mean of the 20 -> 40 ramp
   CHECK(s0.achieved_rate == Approx(19.0));  // 38 sent / 2 s
   CHECK(s1.achieved_rate == Approx(89.0 / 3.0));
 
@@ -229,22 +227,20 @@ TEST_CASE("run_result: per-step totals merge across workers, finish() derives th
 
 TEST_CASE("run_result: finish() with nothing sent reports zero rates, not NaN", "[run_result]") {
   lg::ResultBuilder b(two_step_plan(), 1);
-  CHECK(seconds_of(b.add(final_snapshot(0, 0, {lg::StepAccum{}, lg::StepAccum{}}))) ==
-        Seconds{0});
+  CHECK(seconds_of(b.add(final_snapshot(0, 0, {lg::StepAccum{}, lg::StepAccum{}}))) == Seconds{0});
   const auto r = b.finish(1'000'000, 0.01);
   REQUIRE(r.steps.size() == 2);
   CHECK(r.steps[0].achieved_rate == 0.0);
   CHECK(r.generator.cpu_us_per_request == 0.0);
 }
 
-TEST_CASE("run_result: summarize gives percentiles in ms from a histogram in us",
-          "[run_result]") {
+TEST_CASE("run_result: summarize gives percentiles in ms from a histogram in us", "[run_result]") {
   // 1000 values, each percentile's rank falling on the last value of a group.
-  const auto h = latencies({{1'000, 500},    // ranks 1..500
-                            {2'000, 400},    // 501..900
-                            {5'000, 50},     // 901..950
-                            {10'000, 40},    // 951..990
-                            {20'000, 9},     // 991..999
+  const auto h = latencies({{1'000, 500},   // ranks 1..500
+                            {2'000, 400},   // 501..900
+                            {5'000, 50},    // 901..950
+                            {10'000, 40},   // 951..990
+                            {20'000, 9},    // 991..999
                             {50'000, 1}});  // 1000
   const auto s = lg::summarize(h);
   CHECK(s.count == 1000);

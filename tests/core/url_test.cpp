@@ -25,6 +25,8 @@ TEST_CASE("url: parse_url splits host, port and path", "[url]") {
       {"http://[::1]:8080", "::1", 8080, "/"},
       {"http://[::1]", "::1", 80, "/"},
       {"http://[2001:db8::7]:9/p?q=1", "2001:db8::7", 9, "/p?q=1"},
+      {"http://[::ffff:10.0.0.1]", "::ffff:10.0.0.1", 80, "/"},
+      {"http://my-host_1.example.COM:8080", "my-host_1.example.COM", 8080, "/"},
   }));
   CAPTURE(url);
   const auto got = lg::parse_url(url);
@@ -60,6 +62,10 @@ TEST_CASE("url: parse_url rejects what it cannot use, naming the URL and the rea
       {"http://user:pw@h:8080/x", "user info is not supported"},
       {"http://[::1", "unclosed '['"},
       {"http://[::1]x", "unexpected text after host"},
+      {"http://h#frag", "invalid character in host"},
+      {"http://a b:80", "invalid character in host"},
+      {"http://h%41", "invalid character in host"},
+      {"http://[::1%eth0]:80", "invalid character in host"},
   }));
   CAPTURE(url);
   const auto got = lg::parse_url(url);

@@ -1,0 +1,396 @@
+// Scenario files -> RunPlan (DESIGN.md section 6): a good file gives the expected typed plan;
+// every kind of mistake is an error naming the file, the JSON pointer and the bad value; and all
+// errors of a file are reported together. Also: every shipped scenario file loads cleanly.
+#include "scenarios/scenario_loader.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+namespace {
+
+constexpr const char* kFile = "dir/my-scenario.json";
+
+// A valid scenario with the given members added (or overriding) at the top level, and the given
+// steps and requests (JSON text).
+std::string scenario(const std::string& extra,
+                     const std::string& steps = R"([{"users": 1, "duration": "1s"}])",
+                     const std::string& requests = R"([{"path": "/"}])") {
+  return R"({"schema_version": 1, "target": "http://127.0.0.1:8080", "requests": )" + requests +
+         R"(, "steps": )" + steps + (extra.empty() ? "" : ", " + extra) + "}";
+}
+
+std::string step(const std::string& members) {
+  return R"([{"users": 1, "duration": "1s")" + (members.empty() ? "" : ", " + members) + "}]";
+}
+
+std::string request(const std::string& members) {
+  return R"([{"path": "/")" + (members.empty() ? "" : ", " + members) + "}]";
+}
+
+std::vector<std::string> pointers(const lg::scenarios::LoadErrors& e) {
+  std::vector<std::string> out;
+  for (const auto& err : e.errors) out.push_back(err.pointer);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+using Strings = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("scenario: a complete file gives the expected RunPlan", "[scenario]") {
+  const std::string text = R"({
+    "schema_version": 1,
+    "name": "mix",
+    "target": "http://10.0.0.5:8081/api/",
+    "requests": [
+      { "method": "GET", "path": "/item?id={{rand 1 10}}", "weight": 9,
+        "headers": { "X-Trace": "abc", "Accept": "application/json" } },
+      { "method": "POST", "path": "/item", "body": "{\"a\": 1}", "weight": 1 }
+    ],
+    "arrival": "poisson",
+    "rate_per_user": "2/s",
+    "steps": [
+      { "users": 10, "duration": "30s" },
+      { "users": 50, "duration": "1m", "ramp": "5s" },
+      { "rate": "1500/s", "duration": "250ms", "warmup": true }
+    ],
+    "timeout": "2500ms",
+    "connections": 64,
+    "threads": 3,
+    "seed": 42
+  })";
+  const auto plan = lg::scenarios::parse_scenario(text, kFile);
+  INFO((plan ? std::string() : plan.error().to_string()));
+  REQUIRE(plan.has_value());
+
+  CHECK(plan->name == "mix");
+  CHECK(plan->target.host == "10.0.0.5");
+  CHECK(plan->target.port == 8081);
+  CHECK(plan->target.base_path == "/api");  // trailing '/' dropped: request paths start with '/'
+  CHECK(plan->arrival == lg::Arrival::kPoisson);
+  CHECK(plan->mode == lg::LoopMode::kOpen);
+  CHECK(plan->timeout_ns == 2'500'000'000);
+  CHECK(plan->connections == 64);
+  CHECK(plan->threads == 3);
+  CHECK(plan->seed == 42);
+
+  REQUIRE(plan->requests.size() == 2);
+  const auto& get = plan->requests[0];
+  CHECK(get.method == "GET");
+  CHECK(get.path == "/item?id={{rand 1 10}}");
+  CHECK(get.weight == 9);
+  CHECK(get.body.empty());
+  const std::map<std::string, std::string> headers(get.headers.begin(), get.headers.end());
+  CHECK(get.headers.size() == 2);
+  CHECK(headers ==
+        std::map<std::string, std::string>{{"Accept", "application/json"}, {"X-Trace", "abc"}});
+  const auto& post = plan->requests[1];
+  CHECK(post.method == "POST");
+  CHECK(post.path == "/item");
+  CHECK(post.body == R"({"a": 1})");
+  CHECK(post.weight == 1);
+  CHECK(post.headers.empty());
+
+  // 3 steps in the file; the ramp adds a warmup step from the previous rate before step 2.
+  REQUIRE(plan->steps.size() == 4);
+  const auto& s0 = plan->steps[0];
+  CHECK(s0.users == 10);
+  CHECK(s0.start_rate == Approx(20.0));  // 10 users x 2/s
+  CHECK(s0.end_rate == Approx(20.0));
+  CHECK(s0.duration_ns == 30'000'000'000);
+  CHECK_FALSE(s0.warmup);
+  CHECK(s0.label == "10 users");
+
+  const auto& ramp = plan->steps[1];
+  CHECK(ramp.users == 50);
+  CHECK(ramp.start_rate == Approx(20.0));
+  CHECK(ramp.end_rate == Approx(100.0));
+  CHECK(ramp.duration_ns == 5'000'000'000);
+  CHECK(ramp.warmup);
+  CHECK_THAT(ramp.label, Contains("50 users"));
+
+  const auto& s1 = plan->steps[2];
+  CHECK(s1.users == 50);
+  CHECK(s1.start_rate == Approx(100.0));
+  CHECK(s1.end_rate == Approx(100.0));
+  CHECK(s1.duration_ns == 60'000'000'000);
+  CHECK_FALSE(s1.warmup);
+
+  const auto& s2 = plan->steps[3];
+  CHECK(s2.users == 0);
+  CHECK(s2.start_rate == Approx(1500.0));
+  CHECK(s2.end_rate == Approx(1500.0));
+  CHECK(s2.duration_ns == 250'000'000);
+  CHECK(s2.warmup);
+  CHECK(s2.label == "1500/s");
+}
+
+TEST_CASE("scenario: defaults for the optional keys", "[scenario]") {
+  const auto plan = lg::scenarios::parse_scenario(
+      R"({"schema_version": 1, "target": "http://h", "steps": [{"users": 3, "duration": "2s"}]})",
+      kFile);
+  INFO((plan ? std::string() : plan.error().to_string()));
+  REQUIRE(plan.has_value());
+  const lg::RunPlan defaults;
+  CHECK(plan->target.host == "h");
+  CHECK(plan->target.port == 80);
+  CHECK(plan->target.base_path.empty());
+  CHECK(plan->arrival == lg::Arrival::kConstant);
+  CHECK(plan->timeout_ns == defaults.timeout_ns);
+  REQUIRE(plan->requests.size() == 1);
+  CHECK(plan->requests[0].method == "GET");
+  CHECK(plan->requests[0].path == "/");
+  REQUIRE(plan->steps.size() == 1);
+  CHECK(plan->steps[0].start_rate == Approx(3.0));  // rate_per_user defaults to 1/s
+}
+
+TEST_CASE("scenario: a ramp on the first step starts from 0; a zero ramp adds no step",
+          "[scenario]") {
+  const auto plan = lg::scenarios::parse_scenario(
+      scenario(R"("rate_per_user": "30/m")", R"([{"users": 4, "duration": "10s", "ramp": "3s"},
+                                                 {"users": 8, "duration": "10s", "ramp": "0s"}])"),
+      kFile);
+  INFO((plan ? std::string() : plan.error().to_string()));
+  REQUIRE(plan.has_value());
+  REQUIRE(plan->steps.size() == 3);
+  CHECK(plan->steps[0].warmup);
+  CHECK(plan->steps[0].start_rate == 0.0);
+  CHECK(plan->steps[0].end_rate == Approx(2.0));  // 4 users x 0.5/s
+  CHECK(plan->steps[0].duration_ns == 3'000'000'000);
+  CHECK(plan->steps[1].start_rate == Approx(2.0));
+  CHECK(plan->steps[1].duration_ns == 10'000'000'000);
+  CHECK(plan->steps[2].start_rate == Approx(4.0));
+  CHECK(plan->steps[2].end_rate == Approx(4.0));
+  CHECK_FALSE(plan->steps[2].warmup);
+}
+
+TEST_CASE("scenario: each mistake is one error with the file, the pointer and the bad value",
+          "[scenario]") {
+  auto [what, text, pointer,
+        shows] = GENERATE(table<std::string, std::string, std::string, std::string>({
+      // unknown keys, at every level
+      {"unknown top-level key", scenario(R"("colour": "red")"), "/colour", "colour"},
+      {"unknown step key", scenario("", step(R"("speed": 2)")), "/steps/0/speed", "speed"},
+      {"unknown request key",
+       scenario("", R"([{"users": 1, "duration": "1s"}])", request(R"("verb": "GET")")),
+       "/requests/0/verb", "verb"},
+      {"unknown key in a later step",
+       scenario("", R"([{"users": 1, "duration": "1s"}, {"users": 2, "duration": "1s", "x": 1}])"),
+       "/steps/1/x", "\"x\""},
+      // schema_version
+      {"schema_version missing",
+       R"({"target": "http://h", "steps": [{"users": 1, "duration": "1s"}]})", "/schema_version",
+       "missing"},
+      {"schema_version 2", scenario(R"("schema_version": 2)"), "/schema_version", "2"},
+      {"schema_version as a string", scenario(R"("schema_version": "1")"), "/schema_version",
+       "\"1\""},
+      // target
+      {"target missing", R"({"schema_version": 1, "steps": [{"users": 1, "duration": "1s"}]})",
+       "/target", "missing"},
+      {"target https", scenario(R"("target": "https://h")"), "/target", "https://h"},
+      {"target without scheme", scenario(R"("target": "h:80")"), "/target", "h:80"},
+      {"target with port 0", scenario(R"("target": "http://h:0")"), "/target", "http://h:0"},
+      {"target not a string", scenario(R"("target": 8080)"), "/target", "8080"},
+      // wrong types and values at the top level
+      {"name not a string", scenario(R"("name": 5)"), "/name", "5"},
+      {"arrival unknown", scenario(R"("arrival": "burst")"), "/arrival", "burst"},
+      {"arrival not a string", scenario(R"("arrival": 1)"), "/arrival", "1"},
+      {"rate_per_user without unit", scenario(R"("rate_per_user": "10")"), "/rate_per_user",
+       "\"10\""},
+      {"rate_per_user negative", scenario(R"("rate_per_user": "-1/s")"), "/rate_per_user", "-1/s"},
+      {"rate_per_user bad unit", scenario(R"("rate_per_user": "5/day")"), "/rate_per_user",
+       "5/day"},
+      {"rate_per_user a number", scenario(R"("rate_per_user": 10)"), "/rate_per_user", "10"},
+      {"timeout zero", scenario(R"("timeout": "0s")"), "/timeout", "0s"},
+      {"timeout too long", scenario(R"("timeout": "101s")"), "/timeout", "101s"},
+      {"timeout without unit", scenario(R"("timeout": "5")"), "/timeout", "\"5\""},
+      {"timeout a number", scenario(R"("timeout": 5)"), "/timeout", "5"},
+      {"connections zero", scenario(R"("connections": 0)"), "/connections", "0"},
+      {"threads too many", scenario(R"("threads": 1000)"), "/threads", "1000"},
+      {"seed negative", scenario(R"("seed": -1)"), "/seed", "-1"},
+      // requests
+      {"requests not an array", scenario("", R"([{"users": 1, "duration": "1s"}])", "{}"),
+       "/requests", "{}"},
+      {"requests empty", scenario("", R"([{"users": 1, "duration": "1s"}])", "[]"), "/requests",
+       "[]"},
+      {"request not an object", scenario("", R"([{"users": 1, "duration": "1s"}])", R"(["/x"])"),
+       "/requests/0", "\"/x\""},
+      {"request path missing",
+       scenario("", R"([{"users": 1, "duration": "1s"}])", R"([{"method": "GET"}])"),
+       "/requests/0/path", "missing"},
+      {"request path not a string",
+       scenario("", R"([{"users": 1, "duration": "1s"}])", R"([{"path": ["/"]}])"),
+       "/requests/0/path", "[\"/\"]"},
+      {"request method a number",
+       scenario("", R"([{"users": 1, "duration": "1s"}])", request(R"("method": 1)")),
+       "/requests/0/method", "1"},
+      {"request weight zero",
+       scenario("", R"([{"users": 1, "duration": "1s"}])", request(R"("weight": 0)")),
+       "/requests/0/weight", "0"},
+      {"request weight a string",
+       scenario("", R"([{"users": 1, "duration": "1s"}])", request(R"("weight": "2")")),
+       "/requests/0/weight", "\"2\""},
+      {"request weight fractional",
+       scenario("", R"([{"users": 1, "duration": "1s"}])", request(R"("weight": 1.5)")),
+       "/requests/0/weight", "1.5"},
+      {"request headers not an object",
+       scenario("", R"([{"users": 1, "duration": "1s"}])", request(R"("headers": ["a"])")),
+       "/requests/0/headers", "[\"a\"]"},
+      {"request header value a number",
+       scenario("", R"([{"users": 1, "duration": "1s"}])", request(R"("headers": {"X-A": 7})")),
+       "/requests/0/headers/X-A", "7"},
+      {"request body not a string",
+       scenario("", R"([{"users": 1, "duration": "1s"}])", request(R"("body": {"a": 1})")),
+       "/requests/0/body", "{\"a\":1}"},
+      // steps
+      {"steps missing", R"({"schema_version": 1, "target": "http://h"})", "/steps", "missing"},
+      {"steps empty", scenario("", "[]"), "/steps", "[]"},
+      {"steps not an array", scenario("", R"({"users": 1})"), "/steps", "{\"users\":1}"},
+      {"step not an object", scenario("", "[5]"), "/steps/0", "5"},
+      {"users negative", scenario("", R"([{"users": -1, "duration": "1s"}])"), "/steps/0/users",
+       "-1"},
+      {"users fractional", scenario("", R"([{"users": 2.5, "duration": "1s"}])"), "/steps/0/users",
+       "2.5"},
+      {"users a string", scenario("", R"([{"users": "10", "duration": "1s"}])"), "/steps/0/users",
+       "\"10\""},
+      {"users too many", scenario("", R"([{"users": 1000001, "duration": "1s"}])"),
+       "/steps/0/users", "1000001"},
+      {"neither users nor rate", scenario("", R"([{"duration": "1s"}])"), "/steps/0",
+       "{\"duration\":\"1s\"}"},
+      {"both users and rate", scenario("", R"([{"users": 1, "rate": "5/s", "duration": "1s"}])"),
+       "/steps/0", "\"rate\":\"5/s\""},
+      {"step rate malformed", scenario("", R"([{"rate": "fast", "duration": "1s"}])"),
+       "/steps/0/rate", "fast"},
+      {"duration missing", scenario("", R"([{"users": 1}])"), "/steps/0/duration", "missing"},
+      {"duration a number", scenario("", R"([{"users": 1, "duration": 60}])"), "/steps/0/duration",
+       "60"},
+      {"duration without unit", scenario("", R"([{"users": 1, "duration": "60"}])"),
+       "/steps/0/duration", "\"60\""},
+      {"duration unknown unit", scenario("", R"([{"users": 1, "duration": "10sec"}])"),
+       "/steps/0/duration", "10sec"},
+      {"duration negative", scenario("", R"([{"users": 1, "duration": "-5s"}])"),
+       "/steps/0/duration", "-5s"},
+      {"duration zero", scenario("", R"([{"users": 1, "duration": "0s"}])"), "/steps/0/duration",
+       "0s"},
+      {"ramp malformed", scenario("", step(R"("ramp": "soon")")), "/steps/0/ramp", "soon"},
+      {"warmup not a boolean", scenario("", step(R"("warmup": "yes")")), "/steps/0/warmup",
+       "\"yes\""},
+  }));
+  CAPTURE(what, text);
+  const auto got = lg::scenarios::parse_scenario(text, kFile);
+  REQUIRE_FALSE(got.has_value());
+  const auto& e = got.error();
+  INFO(e.to_string());
+  CHECK(e.file == kFile);
+  REQUIRE(e.errors.size() == 1);  // one problem, one error: no follow-on noise
+  CHECK(e.errors[0].pointer == pointer);
+  CHECK_THAT(e.errors[0].message, Contains(shows));
+  CHECK(e.to_string() == std::string(kFile) + ": " + pointer + ": " + e.errors[0].message + "\n");
+}
+
+TEST_CASE("scenario: the accepted values are named in the message", "[scenario]") {
+  auto [text, accepted] = GENERATE(table<std::string, std::string>({
+      {scenario(R"("colour": "red")"), "accepted keys: "},
+      {scenario(R"("arrival": "burst")"), "\"constant\", \"poisson\""},
+      {scenario("", R"([{"users": 1, "duration": "10sec"}])"), "\"250ms\""},
+      {scenario(R"("rate_per_user": "5/day")"), "\"1500/s\""},
+      {scenario(R"("target": "https://h")"), "http://HOST[:PORT][/PATH]"},
+      {scenario("", R"([{"users": -1, "duration": "1s"}])"), "[0, 1000000]"},
+  }));
+  CAPTURE(text);
+  const auto got = lg::scenarios::parse_scenario(text, kFile);
+  REQUIRE_FALSE(got.has_value());
+  REQUIRE(got.error().errors.size() == 1);
+  CHECK_THAT(got.error().errors[0].message, Contains(accepted));
+}
+
+TEST_CASE("scenario: all errors of a file are reported at once", "[scenario]") {
+  const auto got = lg::scenarios::parse_scenario(
+      scenario(R"("colour": "red")", R"([{"users": -1, "duration": "1s"},
+                                          {"users": 2, "duration": "abc"}])"),
+      kFile);
+  REQUIRE_FALSE(got.has_value());
+  const auto& e = got.error();
+  INFO(e.to_string());
+  CHECK(pointers(e) == Strings{"/colour", "/steps/0/users", "/steps/1/duration"});
+  // One line per error, each naming the file, the pointer and the bad value.
+  const auto text = e.to_string();
+  CHECK(std::count(text.begin(), text.end(), '\n') == 3);
+  CHECK_THAT(text, Contains(std::string(kFile) + ": /colour: ") && Contains("\"colour\""));
+  CHECK_THAT(text, Contains(std::string(kFile) + ": /steps/0/users: ") && Contains("-1"));
+  CHECK_THAT(text, Contains(std::string(kFile) + ": /steps/1/duration: ") && Contains("abc"));
+}
+
+TEST_CASE("scenario: errors in several places and levels all come out", "[scenario]") {
+  const auto got = lg::scenarios::parse_scenario(
+      R"({"schema_version": 3, "target": "ftp://h", "requests": [{"verb": "GET"}],
+          "arrival": "burst", "steps": [{"users": 1, "duration": "1s", "ramp": 2}]})",
+      kFile);
+  REQUIRE_FALSE(got.has_value());
+  INFO(got.error().to_string());
+  CHECK(pointers(got.error()) == Strings{"/arrival", "/requests/0/path", "/requests/0/verb",
+                                         "/schema_version", "/steps/0/ramp", "/target"});
+}
+
+TEST_CASE("scenario: invalid JSON is reported with its position", "[scenario]") {
+  const auto got =
+      lg::scenarios::parse_scenario("{\n  \"schema_version\": 1,\n  \"name\": ,\n}", kFile);
+  REQUIRE_FALSE(got.has_value());
+  const auto& e = got.error();
+  CHECK(e.file == kFile);
+  REQUIRE(e.errors.size() == 1);
+  CHECK_THAT(e.errors[0].message, Contains("not valid JSON"));
+  CHECK_THAT(e.errors[0].message, Contains("line 3"));
+  CHECK_THAT(e.to_string(), StartsWith(std::string(kFile) + ": /: "));
+}
+
+TEST_CASE("scenario: a document that is not an object is an error", "[scenario]") {
+  auto text = GENERATE(as<std::string>{}, "[]", "1", "\"steps\"", "null");
+  CAPTURE(text);
+  const auto got = lg::scenarios::parse_scenario(text, kFile);
+  REQUIRE_FALSE(got.has_value());
+  REQUIRE(got.error().errors.size() == 1);
+  CHECK_THAT(got.error().errors[0].message, Contains("object"));
+}
+
+TEST_CASE("scenario: the invalid-steps fixture gives its three errors", "[scenario]") {
+  const std::filesystem::path path = "tests/data/scenarios/invalid-steps.json";
+  REQUIRE(std::filesystem::exists(path));
+  const auto got = lg::scenarios::load_scenario(path);
+  REQUIRE_FALSE(got.has_value());
+  INFO(got.error().to_string());
+  CHECK(got.error().file == path.string());
+  CHECK(pointers(got.error()) == Strings{"/steps/0/duration", "/steps/1/speed", "/steps/1/users"});
+}
+
+TEST_CASE("scenario: a missing file is an error naming it", "[scenario]") {
+  const auto got = lg::scenarios::load_scenario("tests/data/scenarios/no-such-file.json");
+  REQUIRE_FALSE(got.has_value());
+  CHECK_THAT(got.error().to_string(), Contains("no-such-file.json"));
+}
+
+TEST_CASE("scenario: every shipped scenario file loads without errors", "[scenario]") {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator("scenarios")) {
+    if (entry.is_regular_file() && entry.path().extension() == ".json") {
+      files.push_back(entry.path());
+    }
+  }
+  REQUIRE_FALSE(files.empty());
+  for (const auto& f : files) {
+    CAPTURE(f.string());
+    const auto got = lg::scenarios::load_scenario(f);
+    INFO((got ? std::string() : got.error().to_string()));
+    CHECK(got.has_value());
+    if (got) CHECK_FALSE(got->steps.empty());
+  }
+}
