@@ -1,5 +1,7 @@
 #include "reports/result_json.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <system_error>
 
@@ -29,7 +31,9 @@ json errors_json(const Counters& c) {
 }
 
 json counters_json(const Counters& c) {
-  return {{"scheduled", c.scheduled},
+  // "requests" is what DESIGN.md section 7 calls the arrivals that came due (= scheduled).
+  return {{"requests", c.scheduled},
+          {"scheduled", c.scheduled},
           {"sent", c.sent},
           {"completed", c.completed},
           {"responses", c.responses},
@@ -177,14 +181,24 @@ std::expected<std::filesystem::path, std::string> write_result(const json& doc,
   std::filesystem::create_directories(dir, ec);
   if (ec) return std::unexpected("cannot create " + dir.string() + ": " + ec.message());
   const auto final_path = dir / "result.json";
-  const auto tmp = dir / ".result.json.tmp";
+  // A per-process temporary name: concurrent writers never share one, and readers only ever
+  // see a complete result.json (rename is atomic within a directory).
+  const auto tmp = dir / (".result.json." + std::to_string(getpid()) + ".tmp");
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << doc.dump(1) << '\n';
-    if (!out) return std::unexpected("cannot write " + tmp.string());
+    out.close();
+    if (!out) {
+      std::filesystem::remove(tmp, ec);
+      return std::unexpected("cannot write " + tmp.string());
+    }
   }
   std::filesystem::rename(tmp, final_path, ec);
-  if (ec) return std::unexpected("cannot rename into " + final_path.string() + ": " + ec.message());
+  if (ec) {
+    const auto msg = "cannot rename into " + final_path.string() + ": " + ec.message();
+    std::filesystem::remove(tmp, ec);
+    return std::unexpected(msg);
+  }
   return final_path;
 }
 

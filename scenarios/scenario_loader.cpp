@@ -13,7 +13,8 @@
 namespace lg::scenarios {
 namespace {
 
-using nlohmann::json;
+// Ordered, so that request headers are sent in the order the file gives them.
+using json = nlohmann::ordered_json;
 
 // Collects errors while walking the document; every accessor reports and returns a default.
 class Reader {
@@ -193,7 +194,7 @@ void read_plan(Reader& r, const json& doc, RunPlan& plan) {
                "timeout", "connections", "threads", "seed"});
   if (!doc.contains("schema_version")) {
     r.error("/schema_version", "missing (this loadgen reads schema_version 1)");
-  } else if (doc["schema_version"] != 1) {
+  } else if (!doc["schema_version"].is_number_integer() || doc["schema_version"] != 1) {
     r.error("/schema_version", "unsupported value " + Reader::show(doc["schema_version"]) +
                                    " (this loadgen reads schema_version 1)");
   }
@@ -260,11 +261,66 @@ std::string LoadErrors::to_string() const {
   return out.str();
 }
 
+// Finds keys that appear twice in one object (JSON allows it; a strict scenario does not),
+// as the parser walks the document.
+class DuplicateKeys {
+ public:
+  std::vector<ScenarioError> found;
+
+  bool on_event(json::parse_event_t event, const json& parsed) {
+    using E = json::parse_event_t;
+    switch (event) {
+      case E::object_start:
+      case E::array_start:
+        frames_.push_back({event == E::array_start, 0, {}, {}});
+        break;
+      case E::object_end:
+      case E::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+      case E::value:
+        element_done();
+        break;
+      case E::key:
+        key(parsed.get<std::string>());
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t index;
+    std::set<std::string> keys;
+    std::string key;
+  };
+  void element_done() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+  void key(const std::string& k) {
+    auto& f = frames_.back();
+    if (!f.keys.insert(k).second) {
+      std::string ptr;
+      for (std::size_t i = 0; i + 1 < frames_.size(); ++i) {
+        ptr += "/" + (frames_[i].array ? std::to_string(frames_[i].index) : frames_[i].key);
+      }
+      found.push_back({ptr + "/" + k, "duplicate key \"" + k + "\" (each key may appear once)"});
+    }
+    f.key = k;
+  }
+  std::vector<Frame> frames_;
+};
+
 std::expected<RunPlan, LoadErrors> parse_scenario(std::string_view text, std::string_view file) {
   LoadErrors errs{std::string(file), {}};
   json doc;
+  DuplicateKeys dups;
   try {
-    doc = json::parse(text);
+    doc = json::parse(text, [&dups](int, json::parse_event_t e, json& parsed) {
+      return dups.on_event(e, parsed);
+    });
   } catch (const json::parse_error& e) {
     // e.what() carries the line and column of the first syntax error.
     errs.errors.push_back({"", std::string("not valid JSON: ") + e.what()});
@@ -275,6 +331,7 @@ std::expected<RunPlan, LoadErrors> parse_scenario(std::string_view text, std::st
     return std::unexpected(errs);
   }
   Reader r;
+  r.errors = std::move(dups.found);
   RunPlan plan;
   read_plan(r, doc, plan);
   if (!r.errors.empty()) {

@@ -4,6 +4,7 @@
 #include "scenarios/scenario_loader.h"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -23,8 +24,16 @@ constexpr const char* kFile = "dir/my-scenario.json";
 std::string scenario(const std::string& extra,
                      const std::string& steps = R"([{"users": 1, "duration": "1s"}])",
                      const std::string& requests = R"([{"path": "/"}])") {
-  return R"({"schema_version": 1, "target": "http://127.0.0.1:8080", "requests": )" + requests +
-         R"(, "steps": )" + steps + (extra.empty() ? "" : ", " + extra) + "}";
+  const std::string base =
+      R"({"schema_version": 1, "target": "http://127.0.0.1:8080", "requests": )" + requests +
+      R"(, "steps": )" + steps;
+  // Duplicate keys are themselves an error, so members in `extra` replace the base's.
+  auto doc = nlohmann::ordered_json::parse(base + "}", nullptr, false);
+  const auto add = nlohmann::ordered_json::parse("{" + extra + "}", nullptr, false);
+  if (doc.is_discarded() || add.is_discarded())
+    return base + (extra.empty() ? "" : ", " + extra) + "}";
+  for (const auto& [k, v] : add.items()) doc[k] = v;
+  return doc.dump();
 }
 
 std::string step(const std::string& members) {
@@ -45,6 +54,28 @@ std::vector<std::string> pointers(const lg::scenarios::LoadErrors& e) {
 using Strings = std::vector<std::string>;
 
 }  // namespace
+
+TEST_CASE("scenario: a key given twice in one object is an error", "[scenario]") {
+  const auto r = lg::scenarios::parse_scenario(
+      R"({"schema_version": 1, "target": "http://127.0.0.1:8080", "requests": [{"path": "/",
+          "path": "/b"}], "steps": [{"users": 1, "duration": "1s"}], "timeout": "1s",
+          "timeout": "2s"})",
+      "dup.json");
+  REQUIRE_FALSE(r.has_value());
+  CHECK(pointers(r.error()) == Strings{"/requests/0/path", "/timeout"});
+  CHECK_THAT(r.error().to_string(), Catch::Contains("dup.json: /timeout: duplicate key"));
+}
+
+TEST_CASE("scenario: request headers keep the file's order", "[scenario]") {
+  const auto r = lg::scenarios::parse_scenario(
+      scenario("", R"([{"users": 1, "duration": "1s"}])",
+               R"([{"path": "/", "headers": {"Z-First": "1", "A-Second": "2"}}])"),
+      "order.json");
+  REQUIRE(r.has_value());
+  REQUIRE(r->requests[0].headers.size() == 2);
+  CHECK(r->requests[0].headers[0].first == "Z-First");
+  CHECK(r->requests[0].headers[1].first == "A-Second");
+}
 
 TEST_CASE("scenario: a complete file gives the expected RunPlan", "[scenario]") {
   const std::string text = R"({
