@@ -1,0 +1,37 @@
+// Where a stack run keeps its state and which loopback ports it uses. Everything lives under
+// one run directory; every listener is on 127.0.0.1.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace lg::stack {
+
+// Ports are a block starting at `base`: two stacks side by side use different blocks.
+struct Ports {
+  std::uint16_t base = 18000;
+  std::uint16_t haproxy() const { return base; }             // the frontend: the stack's URL
+  std::uint16_t stats() const { return base + 1; }           // HAProxy stats page and /metrics
+  std::uint16_t mariadb() const { return base + 2; }         // MariaDB TCP (also a unix socket)
+  std::uint16_t autoscaler() const { return base + 3; }      // the autoscaler's /health, /metrics
+  std::uint16_t replica(std::uint32_t i) const {             // replica i's nginx, i >= 1
+    return static_cast<std::uint16_t>(base + 10 + i);
+  }
+  static constexpr std::uint32_t kBlockSize = 64;  // room for 53 replicas
+};
+
+struct Layout {
+  std::filesystem::path dir;  // the run directory, e.g. /tmp/loadgen-stack/run-12345
+  std::filesystem::path logs() const { return dir / "log"; }
+  std::filesystem::path www() const { return dir / "www"; }  // the PHP app and static files
+  std::filesystem::path mysql_datadir() const { return dir / "mysql"; }
+  std::filesystem::path mysql_socket() const { return dir / "mysql.sock"; }
+  std::filesystem::path haproxy_dir() const { return dir / "haproxy"; }
+  std::filesystem::path haproxy_socket() const { return dir / "haproxy" / "admin.sock"; }
+  std::filesystem::path replica_dir(std::uint32_t i) const {
+    return dir / ("replica-" + std::to_string(i));
+  }
+  std::filesystem::path fpm_socket(std::uint32_t i) const { return replica_dir(i) / "php-fpm.sock"; }
+};
+
+}  // namespace lg::stack
