@@ -209,6 +209,11 @@ std::expected<Command, std::string> parse_args(const std::vector<std::string>& a
   }
   if (!p.error.empty()) return std::unexpected(p.error);
   if (!positional.empty() && positional[0] == "run") positional.erase(positional.begin());
+  for (const char* later : {"validate", "report", "compare", "merge", "stack"}) {
+    if (!positional.empty() && positional[0] == later) {
+      return std::unexpected("'" + positional[0] + "' is not available in this version yet");
+    }
+  }
   if (positional.size() != 1) {
     return std::unexpected(positional.empty() ? "missing a scenario file or URL"
                                               : "unexpected argument '" + positional[1] + "'");
