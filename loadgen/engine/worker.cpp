@@ -141,19 +141,16 @@ void Worker::pace() {
 }
 
 void Worker::dispatch(const DueArrival& a, std::int64_t t) {
-  auto& s = step(a.step);
-  ++s.counters.scheduled;
-  ++interval_.counters.scheduled;
+  tally(a.step, [](Counters& k) { ++k.scheduled; });
   const auto lag = t - a.due_ns;
-  s.lag.record(to_us(lag));
+  step(a.step).lag.record(to_us(lag));
   interval_.max_lag_ns = std::max(interval_.max_lag_ns, lag);
   if (!idle_.empty()) {
     send(*pop_idle(), a, t);
     return;
   }
   if (!queue_.push(a)) {
-    ++s.counters.dropped;
-    ++interval_.counters.dropped;
+    tally(a.step, [](Counters& k) { ++k.dropped; });
     return;
   }
   maybe_open();
@@ -197,14 +194,12 @@ void Worker::fail_queued(ErrorKind kind) {
   if (queue_.empty()) return;
   const auto a = queue_.front();
   queue_.pop();
-  step(a.step).counters.count(kind);
-  interval_.counters.count(kind);
+  tally(a.step, [&](Counters& k) { k.count(kind); });
 }
 
 void Worker::on_connected(Connection& c) {
   --connecting_;
-  ++interval_.counters.connects;
-  ++step(cfg_.schedule->step_at(now())).counters.connects;
+  tally(cfg_.schedule->step_at(now()), [](Counters& k) { ++k.connects; });
   available(c);
 }
 
@@ -230,8 +225,7 @@ void Worker::available(Connection& c) {
         return;
       }
       // Waited a whole timeout for a connection: it was never sent.
-      ++step(a.step).counters.dropped;
-      ++interval_.counters.dropped;
+      tally(a.step, [](Counters& k) { ++k.dropped; });
     }
   }
   push_idle(c);
@@ -297,19 +291,16 @@ void Worker::send(Connection& c, const DueArrival& a, std::int64_t t) {
 
 void Worker::send_closed_loop(Connection& c, std::int64_t t) {
   const DueArrival a{cfg_.id + closed_loop_seq_++ * cfg_.workers, t, cfg_.schedule->step_at(t)};
-  ++step(a.step).counters.scheduled;
-  ++interval_.counters.scheduled;
+  tally(a.step, [](Counters& k) { ++k.scheduled; });
   send(c, a, t);
 }
 
 void Worker::count_sent(const InFlight& r) {
-  auto& s = step(r.arrival.step);
-  ++s.counters.sent;
-  ++interval_.counters.sent;
-  if (r.sent_ns - r.arrival.due_ns > cfg_.plan->late_threshold_ns) {
-    ++s.counters.late;
-    ++interval_.counters.late;
-  }
+  const bool late = r.sent_ns - r.arrival.due_ns > cfg_.plan->late_threshold_ns;
+  tally(r.arrival.step, [late](Counters& c) {
+    ++c.sent;
+    c.late += late ? 1 : 0;
+  });
 }
 
 void Worker::on_response(Connection& c) {
@@ -323,21 +314,18 @@ void Worker::on_response(Connection& c) {
   s.counters.unrecorded += static_cast<std::uint64_t>(!s.latency.record(lat)) +
                            static_cast<std::uint64_t>(!s.service.record(to_us(t - r.sent_ns))) +
                            static_cast<std::uint64_t>(!interval_.latency.record(lat));
-  ++s.counters.responses;
-  ++interval_.counters.responses;
-  s.counters.bytes_in += p.body_bytes();
-  interval_.counters.bytes_in += p.body_bytes();
   const int status = p.status_code();
-  if (status >= 500) {
-    s.counters.count(ErrorKind::kHttp5xx);
-    interval_.counters.count(ErrorKind::kHttp5xx);
-  } else if (status >= 400) {
-    s.counters.count(ErrorKind::kHttp4xx);
-    interval_.counters.count(ErrorKind::kHttp4xx);
-  } else {
-    ++s.counters.completed;
-    ++interval_.counters.completed;
-  }
+  tally(r.arrival.step, [&p, status](Counters& k) {
+    ++k.responses;
+    k.bytes_in += p.body_bytes();
+    if (status >= 500) {
+      k.count(ErrorKind::kHttp5xx);
+    } else if (status >= 400) {
+      k.count(ErrorKind::kHttp4xx);
+    } else {
+      ++k.completed;
+    }
+  });
   if (p.keep_alive() && !stopping_) {
     available(c);
   } else {
@@ -348,8 +336,7 @@ void Worker::on_response(Connection& c) {
 void Worker::on_failure(Connection& c, ErrorKind kind) {
   const auto& r = c.request();
   unlink(c);
-  step(r.arrival.step).counters.count(kind);
-  interval_.counters.count(kind);
+  tally(r.arrival.step, [&](Counters& k) { k.count(kind); });
 }
 
 // ---- in-flight list and timeouts ------------------------------------------------------------
@@ -446,8 +433,7 @@ void Worker::on_stop(uv_async_t* async) {
   w->stopping_ = true;
   // Arrivals still waiting were never sent: the interrupt abandoned them.
   while (!w->queue_.empty()) {
-    ++w->step(w->queue_.front().step).counters.abandoned;
-    ++w->interval_.counters.abandoned;
+    w->tally(w->queue_.front().step, [](Counters& k) { ++k.abandoned; });
     w->queue_.pop();
   }
   w->draining_ = false;  // restart the drain with the interrupt's shorter deadline
@@ -465,16 +451,13 @@ void Worker::finish() {
     const auto st = c.request().arrival.step;
     unlink(c);
     if (stopping_) {
-      ++step(st).counters.abandoned;
-      ++interval_.counters.abandoned;
+      tally(st, [](Counters& k) { ++k.abandoned; });
     } else {
-      step(st).counters.count(ErrorKind::kTimeout);
-      interval_.counters.count(ErrorKind::kTimeout);
+      tally(st, [&](Counters& k) { k.count(ErrorKind::kTimeout); });
     }
   }
   while (!queue_.empty()) {
-    ++step(queue_.front().step).counters.dropped;
-    ++interval_.counters.dropped;
+    tally(queue_.front().step, [](Counters& k) { ++k.dropped; });
     queue_.pop();
   }
   emit_interval(true);

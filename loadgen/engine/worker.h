@@ -88,6 +88,12 @@ class Worker final : private ConnectionOwner {
   void check_done();
   void finish();
   void count_sent(const InFlight& r);
+  // Counts an event twice: for the step of its arrival and for the current second.
+  template <class F>
+  void tally(std::uint32_t s, F&& f) {
+    f(step(s).counters);
+    f(interval_.counters);
+  }
   StepAccum& step(std::uint32_t s) { return steps_[s < steps_.size() ? s : steps_.size() - 1]; }
 
   WorkerConfig cfg_;

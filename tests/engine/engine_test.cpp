@@ -147,8 +147,8 @@ TEST_CASE("engine: the stall test: latency from the intended send shows the whol
   REQUIRE(c.completed == 300);
   REQUIRE(c.failed() == 0);
   const auto delayed = count_at_least(r.total.latency, 500'000);  // >= 500 ms
-  CHECK(delayed >= 40);
-  CHECK(delayed <= 60);
+  CHECK(delayed >= 35);
+  CHECK(delayed <= 65);
   CHECK(count_at_least(r.total.service, 500'000) <= 1);
   CHECK(r.total.latency.value_at_percentile(99) >= 900'000);
   CHECK(r.total.service.value_at_percentile(99) < 100'000);
