@@ -189,9 +189,54 @@ std::string finish_url_plan(Command& cmd, const UrlFlags& uf, const std::string&
 
 }  // namespace
 
+std::expected<Command, std::string> parse_stack_args(const std::vector<std::string>& args) {
+  Command cmd;
+  cmd.kind = CommandKind::kStack;
+  auto& st = cmd.stack;
+  if (args.size() < 2) return std::unexpected("stack: expected up, down or status");
+  const auto& action = args[1];
+  if (action == "up") {
+    st.action = StackCommand::Action::kUp;
+  } else if (action == "down") {
+    st.action = StackCommand::Action::kDown;
+  } else if (action == "status") {
+    st.action = StackCommand::Action::kStatus;
+  } else {
+    return std::unexpected("stack: unknown action '" + action + "' (accepted: up, down, status)");
+  }
+  for (std::size_t i = 2; i < args.size(); ++i) {
+    const auto& a = args[i];
+    const bool up_only =
+        a == "--replicas" || a == "--max-replicas" || a == "--fpm-children" || a == "--base-port";
+    if (up_only && st.action != StackCommand::Action::kUp) {
+      return std::unexpected(a + ": applies to 'stack up' only");
+    }
+    if (a != "--run-dir" && !up_only) return std::unexpected("stack: unknown option '" + a + "'");
+    if (i + 1 >= args.size()) return std::unexpected(a + ": missing value");
+    const auto& v = args[++i];
+    if (a == "--run-dir") {
+      st.run_dir = v;
+      continue;
+    }
+    const auto n = a == "--base-port" ? parse_uint<std::uint32_t>(a, v, 1024, 65000)
+                                      : parse_uint<std::uint32_t>(a, v, 1, 50);
+    if (!n) return std::unexpected(n.error());
+    if (a == "--replicas") st.replicas = *n;
+    if (a == "--max-replicas") st.max_replicas = *n;
+    if (a == "--fpm-children") st.fpm_children = *n;
+    if (a == "--base-port") st.base_port = static_cast<std::uint16_t>(*n);
+  }
+  if (st.replicas > st.max_replicas) {
+    return std::unexpected("--replicas, --max-replicas: " + std::to_string(st.replicas) +
+                           " replicas do not fit in " + std::to_string(st.max_replicas) + " slots");
+  }
+  return cmd;
+}
+
 std::expected<Command, std::string> parse_args(const std::vector<std::string>& args) {
   Command cmd;
   if (args.empty()) return std::unexpected("missing a scenario file or URL");
+  if (args[0] == "stack") return parse_stack_args(args);
   Parser p{args, 0, {}};
   UrlFlags uf;
   std::vector<std::string> positional;
@@ -209,7 +254,10 @@ std::expected<Command, std::string> parse_args(const std::vector<std::string>& a
   }
   if (!p.error.empty()) return std::unexpected(p.error);
   if (!positional.empty() && positional[0] == "run") positional.erase(positional.begin());
-  for (const char* later : {"validate", "report", "compare", "merge", "stack"}) {
+  if (!positional.empty() && positional[0] == "stack") {
+    return std::unexpected("internal: stack commands are parsed by parse_stack_args");
+  }
+  for (const char* later : {"validate", "report", "compare", "merge"}) {
     if (!positional.empty() && positional[0] == later) {
       return std::unexpected("'" + positional[0] + "' is not available in this version yet");
     }
@@ -246,6 +294,8 @@ Usage:
   loadgen URL --connections N [--duration D] [options] closed loop: N busy connections
   loadgen URL --rate R/s --connections N [...]         open loop over N connections opened
                                                        at start and kept open
+  loadgen stack up [--replicas N] [--max-replicas N] [--fpm-children N] [--base-port P]
+  loadgen stack status|down [--run-dir DIR]            the embedded stack, by hand
   loadgen --help | --version
 
 Options:

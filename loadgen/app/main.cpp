@@ -5,6 +5,7 @@
 
 #include "loadgen/app/cli.h"
 #include "loadgen/app/run_command.h"
+#include "loadgen/app/stack_command.h"
 #include "loadgen/core/exit_codes.h"
 #include "loadgen/version.h"
 
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
     case lg::app::CommandKind::kRunScenario:
     case lg::app::CommandKind::kRunUrl:
       return lg::app::run_command(*cmd);
+    case lg::app::CommandKind::kStack:
+      return lg::app::stack_command(cmd->stack);
   }
   return lg::kExitInvalidInput;
 }
