@@ -5,7 +5,7 @@
 set -euo pipefail
 
 # Build and unit-test dependencies.
-BUILD_PKGS=(build-essential cmake pkg-config git libuv1-dev node-llhttp nlohmann-json3-dev catch2)
+BUILD_PKGS=(build-essential cmake pkg-config git libuv1-dev node-llhttp nlohmann-json3-dev catch2 libboost-dev libboost-filesystem-dev)
 # Peers for side-by-side benchmarks, and the static web server they target.
 BENCH_PKGS=(wrk nginx-light util-linux procps python3)
 

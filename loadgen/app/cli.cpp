@@ -254,9 +254,6 @@ std::expected<Command, std::string> parse_args(const std::vector<std::string>& a
   }
   if (!p.error.empty()) return std::unexpected(p.error);
   if (!positional.empty() && positional[0] == "run") positional.erase(positional.begin());
-  if (!positional.empty() && positional[0] == "stack") {
-    return std::unexpected("internal: stack commands are parsed by parse_stack_args");
-  }
   for (const char* later : {"validate", "report", "compare", "merge"}) {
     if (!positional.empty() && positional[0] == later) {
       return std::unexpected("'" + positional[0] + "' is not available in this version yet");

@@ -1,0 +1,303 @@
+#include "stack/run_dir.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string_view>
+#include <thread>
+
+#include "stack/proc_stat.h"
+
+namespace lg::stack {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kOwnerFile = "owner";
+constexpr const char* kPidsFile = "pids";
+constexpr const char* kDetachedFile = "detached";
+constexpr auto kPollInterval = 10ms;   // how often a stopping group is looked up in /proc
+constexpr auto kKillTimeout = 2000ms;  // SIGKILL is not refusable; this only covers D state
+
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
+
+template <typename T>
+bool parse_number(std::string_view text, T& out) {
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && ptr == text.data() + text.size() && !text.empty();
+}
+
+std::expected<void, std::string> write_atomically(const fs::path& path,
+                                                  const std::string& content) {
+  fs::path tmp = path;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return std::unexpected("cannot create " + tmp.string() + ": " + errno_text(errno));
+    out << content;
+    out.flush();
+    if (!out) return std::unexpected("cannot write " + tmp.string() + ": " + errno_text(errno));
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return std::unexpected("cannot rename " + tmp.string() + " to " + path.string());
+  }
+  return {};
+}
+
+std::expected<std::string, std::string> read_whole(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::unexpected("cannot read " + path.string() + ": " + errno_text(errno));
+  return std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// "run-<pid>-<n>" -> pid, or -1.
+int pid_from_name(const std::string& name) {
+  if (!name.starts_with("run-")) return -1;
+  const std::string_view rest = std::string_view(name).substr(4);
+  const auto dash = rest.find('-');
+  int pid = -1;
+  if (dash == std::string_view::npos || !parse_number(rest.substr(0, dash), pid)) return -1;
+  return pid;
+}
+
+bool owner_alive(const RunOwner& owner) {
+  const auto stat = read_proc_stat(owner.pid);
+  if (!stat || stat->state == 'Z' || stat->state == 'X') return false;
+  return owner.start_ticks == 0 || stat->start_ticks == owner.start_ticks;
+}
+
+// Whether anything of the recorded group is alive. A pid cannot be handed out again while a
+// process group of that id has members, so: if /proc/<pid> is a different process (start time
+// differs) our group is gone; if /proc/<pid> is missing, any member of group <pid> is ours.
+bool group_alive(const RecordedProcess& p) {
+  if (p.pid <= 1 || p.pid == ::getpgrp()) return false;  // never "everyone" or ourselves
+  if (const auto stat = read_proc_stat(p.pid)) {
+    const bool ours = p.start_ticks != 0 ? stat->start_ticks == p.start_ticks : stat->pgrp == p.pid;
+    if (!ours) return false;
+  }
+  return !live_group_members(p.pid).empty();
+}
+
+bool wait_group_empty(int pgid, std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!live_group_members(pgid).empty()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  return true;
+}
+
+StopOutcome stop_group(const RecordedProcess& p, std::chrono::milliseconds grace) {
+  if (!group_alive(p)) return {p, StopOutcome::How::kGone};
+  ::kill(-p.pid, p.stop_signal);
+  if (wait_group_empty(p.pid, grace)) return {p, StopOutcome::How::kStopped};
+  ::kill(-p.pid, SIGKILL);
+  if (wait_group_empty(p.pid, kKillTimeout)) return {p, StopOutcome::How::kKilled};
+  return {p, StopOutcome::How::kSurvived};
+}
+
+const char* how_text(StopOutcome::How how) {
+  switch (how) {
+    case StopOutcome::How::kGone:
+      return "already gone";
+    case StopOutcome::How::kStopped:
+      return "stopped";
+    case StopOutcome::How::kKilled:
+      return "killed";
+    case StopOutcome::How::kSurvived:
+      return "could not stop";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::expected<fs::path, std::string> create_run_dir(const fs::path& root) {
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) return std::unexpected("cannot create " + root.string() + ": " + ec.message());
+  struct stat st {};
+  if (::lstat(root.c_str(), &st) != 0)
+    return std::unexpected("cannot stat " + root.string() + ": " + errno_text(errno));
+  if (!S_ISDIR(st.st_mode))
+    return std::unexpected(root.string() + " is not a directory (a symlink?); remove it");
+  if (st.st_uid != ::geteuid())
+    return std::unexpected(root.string() + " belongs to uid " + std::to_string(st.st_uid) +
+                           ", not to us; use another root or remove it");
+  const std::string prefix = "run-" + std::to_string(::getpid()) + "-";
+  for (int n = 0; n < 10000; ++n) {
+    const fs::path dir = root / (prefix + std::to_string(n));
+    if (::mkdir(dir.c_str(), 0755) != 0) {
+      if (errno == EEXIST) continue;
+      return std::unexpected("cannot create " + dir.string() + ": " + errno_text(errno));
+    }
+    ::chmod(dir.c_str(), 0755);  // the umask may have taken bits away
+    if (auto owned = write_owner(dir); !owned) {
+      fs::remove_all(dir, ec);
+      return std::unexpected(owned.error());
+    }
+    return dir;
+  }
+  return std::unexpected("no free run directory name under " + root.string());
+}
+
+std::expected<void, std::string> write_owner(const fs::path& dir) {
+  const int pid = ::getpid();
+  const auto stat = read_proc_stat(pid);
+  return write_atomically(
+      dir / kOwnerFile,
+      std::to_string(pid) + " " + std::to_string(stat ? stat->start_ticks : 0) + "\n");
+}
+
+std::expected<void, std::string> write_pids(const fs::path& dir,
+                                            const std::vector<RecordedProcess>& processes) {
+  std::string text;
+  for (const auto& p : processes) {
+    text += std::to_string(p.pid) + " " + std::to_string(p.start_ticks) + " " +
+            std::to_string(p.stop_signal) + " " + p.name + "\n";
+  }
+  return write_atomically(dir / kPidsFile, text);
+}
+
+std::expected<std::vector<RecordedProcess>, std::string> read_pids(const fs::path& dir) {
+  const fs::path path = dir / kPidsFile;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return std::vector<RecordedProcess>{};
+  auto text = read_whole(path);
+  if (!text) return std::unexpected(text.error());
+  std::vector<RecordedProcess> out;
+  std::istringstream lines(*text);
+  std::string line;
+  int number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    if (line.empty()) continue;
+    std::istringstream fields(line);
+    std::string pid, ticks, sig, name;
+    RecordedProcess p;
+    fields >> pid >> ticks >> sig >> name;
+    if (!parse_number(pid, p.pid) || !parse_number(ticks, p.start_ticks) ||
+        !parse_number(sig, p.stop_signal) || name.empty() || p.pid <= 1) {
+      return std::unexpected(path.string() + ":" + std::to_string(number) +
+                             ": expected \"<pid> <start_ticks> <signal> <name>\", got \"" + line +
+                             "\"");
+    }
+    p.name = name;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::expected<RunOwner, std::string> read_owner(const fs::path& dir) {
+  auto text = read_whole(dir / kOwnerFile);
+  if (!text) return std::unexpected(text.error());
+  std::istringstream fields(*text);
+  std::string pid, ticks;
+  fields >> pid >> ticks;
+  RunOwner owner;
+  if (!parse_number(pid, owner.pid) || !parse_number(ticks, owner.start_ticks))
+    return std::unexpected((dir / kOwnerFile).string() + ": expected \"<pid> <start_ticks>\"");
+  return owner;
+}
+
+std::expected<void, std::string> mark_detached(const fs::path& dir) {
+  return write_atomically(dir / kDetachedFile, "left running by loadgen stack up\n");
+}
+
+bool is_detached(const fs::path& dir) {
+  std::error_code ec;
+  return fs::exists(dir / kDetachedFile, ec);
+}
+
+std::vector<fs::path> find_stale(const fs::path& root) {
+  std::vector<fs::path> stale;
+  std::error_code ec;
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path dir = it->path();
+    const std::string name = dir.filename().string();
+    if (!name.starts_with("run-") || !it->is_directory(ec) || it->is_symlink(ec)) continue;
+    RunOwner owner;
+    if (auto read = read_owner(dir)) {
+      owner = *read;
+    } else {
+      owner.pid = pid_from_name(name);  // owner file not written yet, or lost
+    }
+    if (owner_alive(owner)) continue;
+    if (is_detached(dir)) {
+      const auto recorded = read_pids(dir);
+      if (!recorded) continue;  // cannot tell; leave it to `loadgen stack down`
+      if (std::ranges::any_of(*recorded, group_alive)) continue;
+    }
+    stale.push_back(dir);
+  }
+  std::ranges::sort(stale);
+  return stale;
+}
+
+std::expected<std::vector<StopOutcome>, std::string> stop_recorded(
+    const fs::path& dir, std::chrono::milliseconds grace) {
+  auto recorded = read_pids(dir);
+  if (!recorded) return std::unexpected(recorded.error());
+  std::vector<StopOutcome> outcomes;
+  for (auto it = recorded->rbegin(); it != recorded->rend(); ++it) {
+    outcomes.push_back(stop_group(*it, grace));
+  }
+  return outcomes;
+}
+
+std::vector<CleanedRun> clean_stale(const fs::path& root, std::chrono::milliseconds grace) {
+  std::vector<CleanedRun> cleaned;
+  for (const auto& dir : find_stale(root)) {
+    CleanedRun run;
+    run.dir = dir;
+    auto stopped = stop_recorded(dir, grace);
+    if (!stopped) {
+      run.error = stopped.error();
+    } else {
+      run.processes = std::move(*stopped);
+      for (const auto& o : run.processes) {
+        if (o.how == StopOutcome::How::kSurvived) {
+          run.error += (run.error.empty() ? "still alive: " : ", ") + o.process.name + " (pid " +
+                       std::to_string(o.process.pid) + ")";
+        }
+      }
+    }
+    if (run.error.empty()) {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+      if (ec) run.error = "cannot remove " + dir.string() + ": " + ec.message();
+      run.removed = !ec;
+    }
+    cleaned.push_back(std::move(run));
+  }
+  return cleaned;
+}
+
+std::string describe(const CleanedRun& run) {
+  std::string text = "stale run " + run.dir.string() + ":";
+  if (run.processes.empty()) text += " no processes recorded";
+  for (std::size_t i = 0; i < run.processes.size(); ++i) {
+    const auto& o = run.processes[i];
+    text += (i == 0 ? " " : ", ");
+    text += std::string(how_text(o.how)) + " " + o.process.name + " (pid " +
+            std::to_string(o.process.pid) + ")";
+  }
+  text += run.removed ? "; removed" : "; NOT removed: " + run.error;
+  return text;
+}
+
+}  // namespace lg::stack

@@ -1,0 +1,93 @@
+// Run directories on disk: creating one, the two files that say who owns it and which process
+// groups it started, and stopping those groups from another process (`loadgen stack down`, or
+// the next start cleaning up after a killed run). Nothing here needs the ProcessRunner: a
+// recorded process is not our child, so it is found through /proc and signalled by group.
+#pragma once
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace lg::stack {
+
+inline constexpr const char* kDefaultRunRoot = "/tmp/loadgen-stack";
+
+// One line of the `pids` file: "<pid> <start_ticks> <stop_signal> <name>".
+struct RecordedProcess {
+  std::string name;
+  int pid = -1;                   // also its process group id
+  std::uint64_t start_ticks = 0;  // /proc/<pid>/stat field 22 at start; 0 = unknown
+  int stop_signal = SIGTERM;      // nginx and php-fpm record SIGQUIT
+};
+
+// The `owner` file: "<pid> <start_ticks>", the process supervising the run.
+struct RunOwner {
+  int pid = -1;
+  std::uint64_t start_ticks = 0;  // 0 = unknown
+};
+
+// Creates root/run-<pid>-<n> (mode 0755, so nginx and php-fpm workers running as another user
+// can traverse it; smallest free n from 0) and writes its `owner` file for this process. The
+// root is created if missing; an existing root must be a real directory (not a symlink) owned
+// by this user, since it usually sits in /tmp.
+std::expected<std::filesystem::path, std::string> create_run_dir(
+    const std::filesystem::path& root = kDefaultRunRoot);
+
+// The files, each replaced atomically (write to a temporary name, then rename).
+std::expected<void, std::string> write_owner(const std::filesystem::path& dir);  // this process
+std::expected<void, std::string> write_pids(const std::filesystem::path& dir,
+                                            const std::vector<RecordedProcess>& processes);
+// A missing `pids` file is an empty list; a malformed line is an error (so that a directory
+// whose processes we cannot read is never deleted).
+std::expected<std::vector<RecordedProcess>, std::string> read_pids(
+    const std::filesystem::path& dir);
+std::expected<RunOwner, std::string> read_owner(const std::filesystem::path& dir);
+
+// A `detached` marker: the stack was left running on purpose (`loadgen stack up`). Such a run
+// is stale only once none of its recorded process groups is alive, whatever its owner did.
+std::expected<void, std::string> mark_detached(const std::filesystem::path& dir);
+bool is_detached(const std::filesystem::path& dir);
+
+// Run directories under `root` (named run-*) whose owner is not alive: its pid is gone, a
+// zombie, or reused by a later process (start time differs). Without an `owner` file the pid
+// in the directory's name is the owner. Detached runs: see mark_detached. Sorted by path.
+std::vector<std::filesystem::path> find_stale(const std::filesystem::path& root = kDefaultRunRoot);
+
+struct StopOutcome {
+  enum class How {
+    kGone,      // nothing of its group was alive (or its pid now belongs to another process)
+    kStopped,   // exited after its stop signal
+    kKilled,    // needed SIGKILL
+    kSurvived,  // still alive after SIGKILL (e.g. stuck in uninterruptible sleep)
+  };
+  RecordedProcess process;
+  How how = How::kGone;
+};
+
+// Stops every group recorded in dir/pids, last started first, whether the owner is alive or
+// not: its stop signal to the group, up to `grace` for the group to empty, then SIGKILL and up
+// to 2 s more. Only an unreadable `pids` file is an error. Leaves the directory in place.
+std::expected<std::vector<StopOutcome>, std::string> stop_recorded(
+    const std::filesystem::path& dir,
+    std::chrono::milliseconds grace = std::chrono::milliseconds{5000});
+
+struct CleanedRun {
+  std::filesystem::path dir;
+  std::vector<StopOutcome> processes;
+  bool removed = false;  // false if something survived or the directory could not be removed
+  std::string error;     // why not removed; empty when removed
+};
+
+// find_stale, then stop_recorded and remove each directory found.
+std::vector<CleanedRun> clean_stale(const std::filesystem::path& root = kDefaultRunRoot,
+                                    std::chrono::milliseconds grace = std::chrono::milliseconds{
+                                        2000});
+
+// One line for a message: "stale run /tmp/loadgen-stack/run-9-0: stopped mariadb (pid 12),
+// killed nginx-1 (pid 40); removed".
+std::string describe(const CleanedRun& run);
+
+}  // namespace lg::stack
