@@ -5,11 +5,14 @@
 set -euo pipefail
 
 # Build and unit-test dependencies.
-BUILD_PKGS=(build-essential cmake pkg-config git libuv1-dev node-llhttp nlohmann-json3-dev catch2 libboost-dev libboost-filesystem-dev)
+BUILD_PKGS=(build-essential cmake pkg-config git libuv1-dev node-llhttp nlohmann-json3-dev catch2
+  libboost-dev libboost-filesystem-dev)
+# The embedded stack: run as child processes by loadgen and by the stack tests, never as services.
+STACK_PKGS=(haproxy nginx-light mariadb-server php-fpm php-mysql)
 # Peers for side-by-side benchmarks, and the static web server they target.
-BENCH_PKGS=(wrk nginx-light util-linux procps python3)
+BENCH_PKGS=(wrk util-linux procps python3)
 
-want=("${BUILD_PKGS[@]}")
+want=("${BUILD_PKGS[@]}" "${STACK_PKGS[@]}")
 case "${1:-}" in
   --bench) want+=("${BENCH_PKGS[@]}") ;;
   "") ;;

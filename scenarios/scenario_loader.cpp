@@ -95,6 +95,40 @@ void read_target(Reader& r, const json& v, RunPlan& plan) {
   }
 }
 
+void read_stack(Reader& r, const json& v, StackPlan& stack) {
+  if (!v.is_object()) {
+    r.error("/stack", "expected an object {\"replicas\", \"fpm_children\"}, got " +
+                          Reader::show(v));
+    return;
+  }
+  r.only_keys(v, "/stack", {"replicas", "fpm_children"});
+  if (v.contains("replicas")) {
+    const auto& rep = v["replicas"];
+    if (!rep.is_object()) {
+      r.error("/stack/replicas", "expected {\"min\": N, \"max\": N}, got " + Reader::show(rep));
+    } else {
+      r.only_keys(rep, "/stack/replicas", {"min", "max"});
+      if (rep.contains("min")) {
+        stack.min_replicas =
+            static_cast<std::uint32_t>(r.integer(rep["min"], "/stack/replicas/min", 1, 50));
+      }
+      if (rep.contains("max")) {
+        stack.max_replicas =
+            static_cast<std::uint32_t>(r.integer(rep["max"], "/stack/replicas/max", 1, 50));
+      }
+      if (stack.min_replicas > stack.max_replicas) {
+        r.error("/stack/replicas", "min (" + std::to_string(stack.min_replicas) +
+                                       ") must not exceed max (" +
+                                       std::to_string(stack.max_replicas) + ")");
+      }
+    }
+  }
+  if (v.contains("fpm_children")) {
+    stack.fpm_children =
+        static_cast<std::uint32_t>(r.integer(v["fpm_children"], "/stack/fpm_children", 1, 64));
+  }
+}
+
 RequestSpec read_request(Reader& r, const json& v, const std::string& ptr) {
   RequestSpec spec;
   if (!v.is_object()) {
@@ -190,8 +224,8 @@ void read_steps(Reader& r, const json& v, double rate_per_user, RunPlan& plan) {
 
 void read_plan(Reader& r, const json& doc, RunPlan& plan) {
   r.only_keys(doc, "",
-              {"schema_version", "name", "target", "requests", "arrival", "rate_per_user", "steps",
-               "timeout", "connections", "threads", "seed"});
+              {"schema_version", "name", "target", "stack", "requests", "arrival", "rate_per_user",
+               "steps", "timeout", "connections", "threads", "seed"});
   if (!doc.contains("schema_version")) {
     r.error("/schema_version", "missing (this loadgen reads schema_version 1)");
   } else if (!doc["schema_version"].is_number_integer() || doc["schema_version"] != 1) {
@@ -201,11 +235,13 @@ void read_plan(Reader& r, const json& doc, RunPlan& plan) {
   if (doc.contains("name")) plan.name = r.string(doc["name"], "/name", "the scenario's name");
   if (doc.contains("target")) {
     read_target(r, doc["target"], plan);
+    if (doc.contains("stack")) {
+      r.error("/stack", "\"target\" and \"stack\" exclude each other: a scenario runs against "
+                        "its target URL, or (without one) against the embedded stack");
+    }
   } else {
-    r.error("/target",
-            "missing: give the URL of the system under test, e.g. "
-            "\"http://127.0.0.1:8080\" (or pass --target URL); the embedded stack "
-            "is not available in this version");
+    plan.stack.enabled = true;
+    if (doc.contains("stack")) read_stack(r, doc["stack"], plan.stack);
   }
   if (doc.contains("requests")) {
     const auto& reqs = doc["requests"];

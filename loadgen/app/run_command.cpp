@@ -6,12 +6,14 @@
 #include <ctime>
 #include <iostream>
 
+#include "loadgen/app/interrupt.h"
 #include "loadgen/app/live_line.h"
 #include "loadgen/core/exit_codes.h"
 #include "loadgen/core/url.h"
 #include "loadgen/engine/coordinator.h"
 #include "reports/result_json.h"
 #include "scenarios/scenario_loader.h"
+#include "stack/embedded_stack.h"
 
 namespace lg::app {
 namespace {
@@ -19,12 +21,6 @@ namespace {
 std::expected<RunPlan, int> build_plan(const Command& cmd) {
   if (cmd.kind == CommandKind::kRunUrl) return cmd.plan;
   auto plan = scenarios::load_scenario(cmd.scenario_path);
-  if (!plan && cmd.target) {
-    // A scenario may omit "target" when --target supplies it: retry without that error.
-    auto& errs = plan.error().errors;
-    std::erase_if(errs, [](const auto& e) { return e.pointer == "/target"; });
-    if (errs.empty()) plan = scenarios::load_scenario(cmd.scenario_path + "");
-  }
   if (!plan) {
     std::cerr << plan.error().to_string();
     return std::unexpected(kExitInvalidInput);
@@ -37,6 +33,7 @@ std::expected<RunPlan, int> build_plan(const Command& cmd) {
     }
     plan->target = url->target;
     if (url->path != "/") plan->target.base_path = url->path;
+    plan->stack.enabled = false;  // someone else's stack: no embedded one
   }
   if (cmd.threads) plan->threads = *cmd.threads;
   if (cmd.seed) plan->seed = *cmd.seed;
@@ -72,14 +69,32 @@ std::vector<reports::Check> generator_checks(const RunResult& r) {
   return checks;
 }
 
-}  // namespace
+// Brings the embedded stack up for a scenario without a target and points the plan at it.
+std::expected<std::unique_ptr<stack::EmbeddedStack>, int> stack_for(RunPlan& plan, bool quiet) {
+  stack::StackOptions o;
+  o.replicas = plan.stack.min_replicas;
+  o.max_replicas = plan.stack.max_replicas;
+  o.fpm_children = plan.stack.fpm_children;
+  if (!quiet) std::fprintf(stderr, "loadgen: bringing up the embedded stack...\n");
+  auto s = stack::EmbeddedStack::up(o);
+  if (!s) {
+    std::cerr << "loadgen: " << s.error() << '\n';
+    return std::unexpected(kExitEnvironment);
+  }
+  auto url = parse_url((*s)->url());
+  plan.target = url->target;
+  if (!quiet) {
+    std::fprintf(stderr, "loadgen: stack up in %lld ms at %s (stats %s, run dir %s)\n",
+                 static_cast<long long>((*s)->times().first_200.count()), (*s)->url().c_str(),
+                 (*s)->stats_url().c_str(), (*s)->layout().dir.c_str());
+  }
+  return std::move(*s);
+}
 
-int run_command(const Command& cmd) {
-  auto plan = build_plan(cmd);
-  if (!plan) return plan.error();
+int run_plan(const Command& cmd, const RunPlan& p) {
   const bool live = !cmd.quiet && isatty(STDERR_FILENO);
   engine::RunHooks hooks;
-  const RunPlan& p = *plan;
+  hooks.stop_flag = &interrupt_flag();
   if (live) {
     hooks.on_second = [&p](const TimelinePoint& t) {
       std::fprintf(stderr, "%s\n", live_line(t, p).c_str());
@@ -114,6 +129,27 @@ int run_command(const Command& cmd) {
     std::cerr << "loadgen: interrupted; partial results written\n";
     return kExitInterrupted;
   }
+  return code;
+}
+
+}  // namespace
+
+int run_command(const Command& cmd) {
+  auto plan = build_plan(cmd);
+  if (!plan) return plan.error();
+  install_interrupt_flag();
+  std::unique_ptr<stack::EmbeddedStack> embedded;  // torn down on every path out
+  if (plan->stack.enabled) {
+    auto s = stack_for(*plan, cmd.quiet);
+    if (!s) return s.error();
+    embedded = std::move(*s);
+  }
+  if (interrupt_flag().load()) {
+    std::cerr << "loadgen: interrupted before the run started\n";
+    return kExitInterrupted;  // `embedded` tears the stack down on the way out
+  }
+  const int code = run_plan(cmd, *plan);
+  install_interrupt_flag();  // libuv restored the default handlers: keep teardown interruptible
   return code;
 }
 

@@ -41,9 +41,19 @@ struct Target {
 
 enum class LoopMode { kOpen, kClosed };
 
+// The embedded stack (HAProxy -> nginx/PHP-FPM replicas -> MariaDB). A scenario without a
+// target runs against it: loadgen brings it up before the first step and down after the last.
+struct StackPlan {
+  bool enabled = false;
+  std::uint32_t min_replicas = 2;   // started at bring-up, >= 1
+  std::uint32_t max_replicas = 10;  // HAProxy slots, >= min_replicas
+  std::uint32_t fpm_children = 4;   // PHP-FPM workers per replica: bounds one replica's capacity
+};
+
 struct RunPlan {
   std::string name = "adhoc";
   Target target;
+  StackPlan stack;
   std::vector<RequestSpec> requests{RequestSpec{}};
   LoopMode mode = LoopMode::kOpen;
   Arrival arrival = Arrival::kConstant;

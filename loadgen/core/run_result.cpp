@@ -99,7 +99,9 @@ RunResult ResultBuilder::finish(std::int64_t duration_ns, double cpu_seconds) {
   auto r = std::move(result_);
   r.duration_ns = duration_ns;
   for (auto& s : r.steps) {
-    const double secs = static_cast<double>(s.end_ns - s.start_ns) / 1e9;
+    // An interrupted run covers only part of its steps: rate over the part that ran.
+    const auto ran_ns = std::clamp<std::int64_t>(duration_ns, s.start_ns, s.end_ns) - s.start_ns;
+    const double secs = static_cast<double>(ran_ns) / 1e9;
     s.achieved_rate = secs > 0 ? static_cast<double>(s.data.counters.sent) / secs : 0;
     r.total.merge(s.data);
   }

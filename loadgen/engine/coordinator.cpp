@@ -121,6 +121,7 @@ struct Run {
   Run(const RunPlan& p, const RunHooks& h, std::uint32_t n) : plan(p), hooks(h), builder(p, n) {}
 
   void drain() {
+    if (hooks.stop_flag != nullptr && hooks.stop_flag->load() && !interrupted) stop_all();
     const auto rss = current_rss_kb();
     for (auto& snap : queue.take()) {
       snap.rss_kb = rss;

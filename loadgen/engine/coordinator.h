@@ -2,6 +2,7 @@
 // together, drains their snapshots into a RunResult, and turns SIGINT/SIGTERM into a graceful
 // stop. It owns the only cross-thread structure (the snapshot queue).
 #pragma once
+#include <atomic>
 #include <expected>
 #include <functional>
 #include <string>
@@ -15,6 +16,9 @@ struct RunHooks {
   std::function<void(const TimelinePoint&)> on_second;
   // Install SIGINT/SIGTERM handlers for the run (the CLI does; tests usually do not).
   bool handle_signals = true;
+  // Checked every second: when it becomes true the run stops as on SIGINT (for interrupts
+  // that arrived before the engine's own handlers were installed).
+  const std::atomic<bool>* stop_flag = nullptr;
   // Grace period for in-flight responses after an interrupt.
   std::int64_t interrupt_grace_ns = 2'000'000'000;
 };

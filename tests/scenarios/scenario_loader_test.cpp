@@ -225,8 +225,17 @@ TEST_CASE("scenario: each mistake is one error with the file, the pointer and th
       {"schema_version as a string", scenario(R"("schema_version": "1")"), "/schema_version",
        "\"1\""},
       // target
-      {"target missing", R"({"schema_version": 1, "steps": [{"users": 1, "duration": "1s"}]})",
-       "/target", "missing"},
+      {"target and stack together", scenario(R"("stack": {})"), "/stack", "exclude each other"},
+      {"stack replicas min above max",
+       R"({"schema_version": 1, "stack": {"replicas": {"min": 5, "max": 3}},
+           "steps": [{"users": 1, "duration": "1s"}]})",
+       "/stack/replicas", "must not exceed"},
+      {"stack unknown key",
+       R"({"schema_version": 1, "stack": {"autoscale": true}, "steps": [{"users": 1, "duration": "1s"}]})",
+       "/stack/autoscale", "unknown key"},
+      {"stack fpm_children zero",
+       R"({"schema_version": 1, "stack": {"fpm_children": 0}, "steps": [{"users": 1, "duration": "1s"}]})",
+       "/stack/fpm_children", "0"},
       {"target https", scenario(R"("target": "https://h")"), "/target", "https://h"},
       {"target without scheme", scenario(R"("target": "h:80")"), "/target", "h:80"},
       {"target with port 0", scenario(R"("target": "http://h:0")"), "/target", "http://h:0"},
@@ -359,6 +368,21 @@ TEST_CASE("scenario: all errors of a file are reported at once", "[scenario]") {
   CHECK_THAT(text, Contains(std::string(kFile) + ": /colour: ") && Contains("\"colour\""));
   CHECK_THAT(text, Contains(std::string(kFile) + ": /steps/0/users: ") && Contains("-1"));
   CHECK_THAT(text, Contains(std::string(kFile) + ": /steps/1/duration: ") && Contains("abc"));
+}
+
+TEST_CASE("scenario: without a target, the embedded stack is used", "[scenario]") {
+  const auto got = lg::scenarios::parse_scenario(
+      R"({"schema_version": 1, "stack": {"replicas": {"min": 3, "max": 6}, "fpm_children": 8},
+          "steps": [{"users": 1, "duration": "1s"}]})",
+      kFile);
+  REQUIRE(got.has_value());
+  CHECK(got->stack.enabled);
+  CHECK(got->stack.min_replicas == 3);
+  CHECK(got->stack.max_replicas == 6);
+  CHECK(got->stack.fpm_children == 8);
+  const auto with_target = lg::scenarios::parse_scenario(scenario(""), kFile);
+  REQUIRE(with_target.has_value());
+  CHECK_FALSE(with_target->stack.enabled);
 }
 
 TEST_CASE("scenario: errors in several places and levels all come out", "[scenario]") {
