@@ -92,7 +92,9 @@ std::vector<std::string> install_db_argv(const Binaries& bin, const fs::path& da
   for (std::string a :
        {"--datadir=" + datadir.string(), std::string("--auth-root-authentication-method=normal"),
         std::string("--skip-test-db"), std::string("--skip-name-resolve"),
-        std::string(kInnodbLogFileSize), "--tmpdir=" + tmpdir.string(),
+        // --force: skip install-db's hostname lookup (resolveip), which fails on hosts without
+        // a resolvable name (a fresh chroot, some CI runners); nothing here needs DNS.
+        std::string("--force"), std::string(kInnodbLogFileSize), "--tmpdir=" + tmpdir.string(),
         "--extra-file=" + init_sql.string()}) {
     argv.push_back(std::move(a));
   }
