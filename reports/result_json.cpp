@@ -104,6 +104,10 @@ json step_json(std::size_t i, const StepResult& s) {
   j["service_ms"] = latency_json(summarize(s.data.service));
   j["lag_ms"] = latency_json(summarize(s.data.lag));
   j["histograms"] = histograms_json(s.data);
+  j["replicas"] =
+      s.replicas.min < 0
+          ? json(nullptr)
+          : json{{"min", s.replicas.min}, {"max", s.replicas.max}, {"mean", s.replicas.mean}};
   return j;
 }
 
@@ -122,7 +126,25 @@ json timeline_json(const TimelinePoint& t) {
           {"cpu_percent", t.cpu_percent},
           {"max_lag_ms", t.max_lag_ms},
           {"connections", t.open_connections},
-          {"rss_mb", static_cast<double>(t.rss_kb) / 1024.0}};
+          {"rss_mb", static_cast<double>(t.rss_kb) / 1024.0},
+          {"replicas", t.replicas < 0 ? json(nullptr) : json(t.replicas)},
+          {"healthy", t.healthy < 0 ? json(nullptr) : json(t.healthy)}};
+}
+
+json events_json(const std::vector<StackEvent>& events) {
+  json out = json::array();
+  for (const auto& e : events) {
+    json inputs = json::object();
+    for (const auto& [k, v] : e.inputs) inputs[k] = v;
+    out.push_back({{"t_s", e.t_s},
+                   {"time", e.time},
+                   {"type", e.type},
+                   {"from", e.from},
+                   {"to", e.to},
+                   {"reason", e.reason},
+                   {"inputs", inputs}});
+  }
+  return out;
 }
 
 json generator_json(const GeneratorStats& g) {
@@ -172,7 +194,7 @@ json to_json(const RunResult& r, const std::vector<Check>& checks) {
           {"steps", steps},
           {"timeline", timeline},
           {"generator", generator_json(r.generator)},
-          {"stack_events", json::array()}};
+          {"stack_events", events_json(r.stack_events)}};
 }
 
 std::expected<std::filesystem::path, std::string> write_result(const json& doc,

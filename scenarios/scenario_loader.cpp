@@ -95,13 +95,119 @@ void read_target(Reader& r, const json& v, RunPlan& plan) {
   }
 }
 
-void read_stack(Reader& r, const json& v, StackPlan& stack) {
+// A number in [lo, hi] (a threshold or factor); reports and returns `fallback` otherwise.
+double number_in(Reader& r, const json& v, const std::string& ptr, double lo, double hi,
+                 double fallback) {
+  if (!v.is_number() || v.get<double>() < lo || v.get<double>() > hi) {
+    r.error(ptr, "expected a number in [" + Reader::show(json(lo)) + ", " + Reader::show(json(hi)) +
+                     "], got " + Reader::show(v));
+    return fallback;
+  }
+  return v.get<double>();
+}
+
+double millis(Reader& r, const json& v, const std::string& ptr) {
+  return static_cast<double>(r.duration(v, ptr)) / 1e6;
+}
+
+void read_thresholds(Reader& r, const json& v, const std::string& ptr, AutoscalerPlan& a, bool up) {
   if (!v.is_object()) {
-    r.error("/stack", "expected an object {\"replicas\", \"fpm_children\"}, got " +
-                          Reader::show(v));
+    r.error(ptr, "expected an object {\"cpu\", \"rps_per_replica\", \"response_time\"" +
+                     std::string(up ? ", \"error_rate\"}" : "}") + ", got " + Reader::show(v));
     return;
   }
-  r.only_keys(v, "/stack", {"replicas", "fpm_children"});
+  if (up) {
+    r.only_keys(v, ptr, {"cpu", "rps_per_replica", "response_time", "error_rate"});
+  } else {
+    r.only_keys(v, ptr, {"cpu", "rps_per_replica", "response_time"});
+  }
+  auto& cpu = up ? a.scale_up_cpu : a.scale_down_cpu;
+  auto& rps = up ? a.scale_up_rps : a.scale_down_rps;
+  auto& rt = up ? a.scale_up_response_ms : a.scale_down_response_ms;
+  if (v.contains("cpu")) cpu = number_in(r, v["cpu"], ptr + "/cpu", 0, 100, cpu);
+  if (v.contains("rps_per_replica")) {
+    rps = number_in(r, v["rps_per_replica"], ptr + "/rps_per_replica", 0, 1e9, rps);
+  }
+  if (v.contains("response_time")) rt = millis(r, v["response_time"], ptr + "/response_time");
+  if (up && v.contains("error_rate")) {
+    a.scale_up_error_rate =
+        number_in(r, v["error_rate"], ptr + "/error_rate", 0, 1, a.scale_up_error_rate);
+  }
+}
+
+void read_autoscaler(Reader& r, const json& v, AutoscalerPlan& a) {
+  const std::string ptr = "/stack/autoscaler";
+  if (!v.is_object()) {
+    r.error(ptr,
+            "expected an object (algorithm, check_interval, cooldown, window, "
+            "stabilization, scale_up, scale_down, factor, target), got " +
+                Reader::show(v));
+    return;
+  }
+  r.only_keys(v, ptr,
+              {"enabled", "algorithm", "check_interval", "cooldown", "window", "stabilization",
+               "scale_up", "scale_down", "factor", "target"});
+  a.enabled = true;
+  if (v.contains("enabled")) {
+    if (v["enabled"].is_boolean()) {
+      a.enabled = v["enabled"].get<bool>();
+    } else {
+      r.error(ptr + "/enabled", "expected true or false, got " + Reader::show(v["enabled"]));
+    }
+  }
+  if (v.contains("algorithm")) {
+    a.algorithm = r.string(v["algorithm"], ptr + "/algorithm", "an algorithm name");
+    if (a.algorithm != "linear" && a.algorithm != "exponential" && a.algorithm != "predictive" &&
+        a.algorithm != "target_tracking") {
+      r.error(ptr + "/algorithm", "unknown algorithm \"" + a.algorithm +
+                                      "\" (accepted: linear, exponential, predictive, "
+                                      "target_tracking)");
+    }
+  }
+  const std::pair<const char*, std::int64_t*> durations[] = {
+      {"check_interval", &a.check_interval_ns},
+      {"cooldown", &a.cooldown_ns},
+      {"window", &a.window_ns},
+      {"stabilization", &a.stabilization_ns}};
+  for (const auto& [key, field] : durations) {
+    if (!v.contains(key)) continue;
+    const auto d = r.duration(v[key], ptr + "/" + key);
+    if (d > 0) *field = d;
+    if (d <= 0 && v[key].is_string()) r.error(ptr + "/" + key, "must be greater than 0");
+  }
+  if (v.contains("scale_up")) read_thresholds(r, v["scale_up"], ptr + "/scale_up", a, true);
+  if (v.contains("scale_down")) read_thresholds(r, v["scale_down"], ptr + "/scale_down", a, false);
+  if (v.contains("factor")) a.factor = number_in(r, v["factor"], ptr + "/factor", 1.5, 2, a.factor);
+  if (v.contains("target")) {
+    const auto& t = v["target"];
+    if (!t.is_object()) {
+      r.error(ptr + "/target",
+              "expected {\"metric\": \"cpu\"|\"rps\", \"value\": N}, got " + Reader::show(t));
+    } else {
+      r.only_keys(t, ptr + "/target", {"metric", "value"});
+      if (t.contains("metric")) {
+        a.target_metric = r.string(t["metric"], ptr + "/target/metric", "cpu or rps");
+        if (a.target_metric != "cpu" && a.target_metric != "rps") {
+          r.error(ptr + "/target/metric",
+                  "unknown metric \"" + a.target_metric + "\" (accepted: cpu, rps)");
+        }
+      }
+      if (t.contains("value")) {
+        a.target_value =
+            number_in(r, t["value"], ptr + "/target/value", 0.001, 1e9, a.target_value);
+      }
+    }
+  }
+}
+
+void read_stack(Reader& r, const json& v, StackPlan& stack) {
+  if (!v.is_object()) {
+    r.error("/stack",
+            "expected an object {\"replicas\", \"fpm_children\"}, got " + Reader::show(v));
+    return;
+  }
+  r.only_keys(v, "/stack", {"replicas", "fpm_children", "autoscaler"});
+  if (v.contains("autoscaler")) read_autoscaler(r, v["autoscaler"], stack.autoscaler);
   if (v.contains("replicas")) {
     const auto& rep = v["replicas"];
     if (!rep.is_object()) {
@@ -236,8 +342,9 @@ void read_plan(Reader& r, const json& doc, RunPlan& plan) {
   if (doc.contains("target")) {
     read_target(r, doc["target"], plan);
     if (doc.contains("stack")) {
-      r.error("/stack", "\"target\" and \"stack\" exclude each other: a scenario runs against "
-                        "its target URL, or (without one) against the embedded stack");
+      r.error("/stack",
+              "\"target\" and \"stack\" exclude each other: a scenario runs against "
+              "its target URL, or (without one) against the embedded stack");
     }
   } else {
     plan.stack.enabled = true;

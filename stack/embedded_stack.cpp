@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -23,8 +24,6 @@ constexpr milliseconds kProbeTimeout{500};
 constexpr milliseconds kPoll{20};
 constexpr std::uint16_t kFirstBase = 18000;
 constexpr std::uint32_t kPortTries = 200;
-
-std::string slot_name(std::uint32_t slot) { return "web" + std::to_string(slot); }
 
 bool http_ok(std::uint16_t port, const char* path) {
   auto r = http_get("127.0.0.1", port, path, kProbeTimeout);
@@ -62,6 +61,9 @@ EmbeddedStack::EmbeddedStack(const StackOptions& o, Binaries bin, Layout layout,
       runner_(std::make_unique<BoostProcessRunner>()),
       supervisor_(std::make_unique<Supervisor>(*runner_, layout_)),
       api_(layout_.haproxy_socket()),
+      replicas_(
+          std::make_unique<ReplicaSet>(*supervisor_, bin_, layout_, ports_, api_,
+                                       ReplicaOptions{o.max_replicas, o.fpm_children, !o.detach})),
       started_(Clock::now()) {}
 
 EmbeddedStack::~EmbeddedStack() {
@@ -81,7 +83,8 @@ std::expected<std::unique_ptr<EmbeddedStack>, std::string> EmbeddedStack::up(
   auto bin = find_binaries();
   if (!bin) return std::unexpected(bin.error());
   // A run left by a killed loadgen still holds processes and ports: stop them first.
-  for (const auto& cleaned : clean_stale(o.root)) std::fprintf(stderr, "%s\n", describe(cleaned).c_str());
+  for (const auto& cleaned : clean_stale(o.root))
+    std::fprintf(stderr, "%s\n", describe(cleaned).c_str());
   Ports ports;
   if (o.base_port != 0) {
     ports.base = o.base_port;
@@ -111,30 +114,32 @@ std::expected<void, std::string> EmbeddedStack::bring_up() {
   if (!spec) return std::unexpected(spec.error());
   spec->die_with_parent = !options_.detach;
   const auto& layout = layout_;
-  if (auto r = supervisor_->start(*spec, [&layout] { return mariadb_ready(layout); },
-                                  kMariadbDeadline);
+  if (auto r = supervisor_->start(
+          *spec, [&layout] { return mariadb_ready(layout); }, kMariadbDeadline);
       !r) {
     return std::unexpected(r.error());
   }
   times_.mariadb_ready = since_start();
-  for (std::uint32_t slot = 1; slot <= options_.replicas; ++slot) {
-    if (auto r = start_replica(slot); !r) return r;
-  }
-  times_.replicas_ready = since_start();
   auto hp = haproxy_spec(bin_, layout_, ports_, options_.max_replicas);
   if (!hp) return std::unexpected(hp.error());
   hp->die_with_parent = !options_.detach;
   const auto& api = api_;
-  if (auto r = supervisor_->start(*hp, [&api] { return api.show_info().has_value(); },
-                                  kServiceDeadline);
+  if (auto r = supervisor_->start(
+          *hp, [&api] { return api.show_info().has_value(); }, kServiceDeadline);
       !r) {
     return std::unexpected(r.error());
   }
   times_.haproxy_ready = since_start();
-  for (std::uint32_t slot = 1; slot <= options_.replicas; ++slot) {
-    if (auto r = enable_slot(slot); !r) return r;
-    active_.push_back(slot);
+  // Replicas start after HAProxy so that each is enabled as soon as it is healthy; with an
+  // autoscaler, it starts them (it owns the replicas, as part of the system under test).
+  if (!options_.autoscaler_args.empty()) {
+    if (auto r = start_autoscaler(); !r) return r;
+  } else {
+    for (std::uint32_t i = 0; i < options_.replicas; ++i) {
+      if (auto r = replicas_->add(); !r) return std::unexpected(r.error());
+    }
   }
+  times_.replicas_ready = since_start();
   const auto port = ports_.haproxy();
   if (!wait_for([port] { return http_ok(port, "/api/item?id=1"); }, kServiceDeadline)) {
     return std::unexpected("stack: no 200 for GET /api/item?id=1 through HAProxy on port " +
@@ -145,65 +150,81 @@ std::expected<void, std::string> EmbeddedStack::bring_up() {
   return write_info();
 }
 
-std::expected<void, std::string> EmbeddedStack::start_replica(std::uint32_t slot) {
-  auto fpm = fpm_spec(bin_, layout_, slot, options_.fpm_children);
-  if (!fpm) return std::unexpected(fpm.error());
-  fpm->die_with_parent = !options_.detach;
-  const auto& layout = layout_;
-  if (auto r = supervisor_->start(*fpm, [&layout, slot] { return fpm_ready(layout, slot); },
-                                  kServiceDeadline);
-      !r) {
-    return std::unexpected(r.error());
+std::filesystem::path autoscaler_binary() {
+  if (const char* env = std::getenv("LG_AUTOSCALER"); env != nullptr && *env != '\0') return env;
+#ifdef LG_AUTOSCALER_BINARY
+  return LG_AUTOSCALER_BINARY;
+#else
+  return "loadgen-autoscaler";
+#endif
+}
+
+std::expected<void, std::string> EmbeddedStack::start_autoscaler() {
+  const auto bin = autoscaler_binary();
+  if (!std::filesystem::exists(bin)) {
+    return std::unexpected("stack: the autoscaler binary " + bin.string() +
+                           " is missing (build loadgen, or set LG_AUTOSCALER)");
   }
-  auto ngx = nginx_spec(bin_, layout_, ports_, slot);
-  if (!ngx) return std::unexpected(ngx.error());
-  ngx->die_with_parent = !options_.detach;
-  const auto port = ports_.replica(slot);
-  if (auto r = supervisor_->start(*ngx, [port] { return http_ok(port, "/health"); },
-                                  kServiceDeadline);
-      !r) {
+  ProcessSpec spec;
+  spec.name = "autoscaler";
+  spec.argv = {bin.string(),
+               "--run-dir",
+               layout_.dir.string(),
+               "--base-port",
+               std::to_string(ports_.base),
+               "--min",
+               std::to_string(options_.replicas),
+               "--max",
+               std::to_string(options_.max_replicas),
+               "--fpm-children",
+               std::to_string(options_.fpm_children)};
+  if (options_.detach) spec.argv.emplace_back("--detached");
+  spec.argv.insert(spec.argv.end(), options_.autoscaler_args.begin(),
+                   options_.autoscaler_args.end());
+  spec.log = layout_.logs() / "autoscaler.log";
+  spec.cwd = layout_.dir;
+  spec.stop_signal = SIGTERM;
+  spec.stop_timeout = milliseconds{30'000};  // it drains and stops its replicas first
+  spec.die_with_parent = !options_.detach;
+  const auto port = ports_.autoscaler();
+  const auto want = options_.replicas;
+  auto ready = [this, port, want] {
+    return http_ok(port, "/health") && haproxy_replicas().size() >= want;
+  };
+  if (auto r = supervisor_->start(spec, ready, milliseconds{60'000}); !r) {
     return std::unexpected(r.error());
   }
   return {};
 }
 
-std::expected<void, std::string> EmbeddedStack::enable_slot(std::uint32_t slot) {
-  // HAProxy marks a server UP the moment it is set ready, before any check: so the replica's
-  // own /health was confirmed before this (stack-facts.md, pitfall 8).
-  if (auto r = api_.set_server_addr(kBackend, slot_name(slot), "127.0.0.1", ports_.replica(slot));
-      !r) {
-    return r;
+std::vector<std::uint32_t> EmbeddedStack::haproxy_replicas() const {
+  std::vector<std::uint32_t> slots;
+  auto stats = api_.show_stat(kBackend);
+  if (!stats) return slots;
+  for (const auto& s : *stats) {
+    if (s.kind == StatRowKind::kServer && s.status.starts_with("UP") &&
+        s.server.starts_with("web")) {
+      slots.push_back(static_cast<std::uint32_t>(std::stoul(s.server.substr(3))));
+    }
   }
-  return api_.set_server_state(kBackend, slot_name(slot), ServerAdminState::kReady);
+  return slots;
 }
 
 std::expected<std::uint32_t, std::string> EmbeddedStack::add_replica() {
-  std::uint32_t slot = 1;
-  while (std::find(active_.begin(), active_.end(), slot) != active_.end()) ++slot;
-  if (slot > options_.max_replicas) {
-    return std::unexpected("stack: all " + std::to_string(options_.max_replicas) +
-                           " replica slots are in use");
+  if (!options_.autoscaler_args.empty()) {
+    return std::unexpected("stack: the autoscaler manages the replicas of this stack");
   }
-  if (auto r = start_replica(slot); !r) return std::unexpected(r.error());
-  if (auto r = enable_slot(slot); !r) return std::unexpected(r.error());
-  active_.insert(std::upper_bound(active_.begin(), active_.end(), slot), slot);
+  auto slot = replicas_->add();
+  if (!slot) return slot;
   if (auto r = write_info(); !r) return std::unexpected(r.error());
   return slot;
 }
 
 std::expected<void, std::string> EmbeddedStack::remove_replica(milliseconds drain_deadline) {
-  if (active_.empty()) return std::unexpected("stack: no replica to remove");
-  const auto slot = active_.back();
-  const auto name = slot_name(slot);
-  // No request may be lost: stop new ones, let current ones finish, only then stop nginx.
-  if (auto r = api_.set_server_state(kBackend, name, ServerAdminState::kDrain); !r) return r;
-  if (auto r = api_.wait_sessions_zero(kBackend, name, Clock::now() + drain_deadline); !r) {
-    return r;
+  if (!options_.autoscaler_args.empty()) {
+    return std::unexpected("stack: the autoscaler manages the replicas of this stack");
   }
-  if (auto r = api_.set_server_state(kBackend, name, ServerAdminState::kMaint); !r) return r;
-  active_.pop_back();
-  if (auto r = supervisor_->stop("nginx-" + std::to_string(slot)); !r) return r;
-  if (auto r = supervisor_->stop("fpm-" + std::to_string(slot)); !r) return r;
+  if (auto r = replicas_->remove(drain_deadline); !r) return r;
   return write_info();
 }
 
@@ -211,7 +232,8 @@ std::expected<void, std::string> EmbeddedStack::write_info() const {
   std::ostringstream out;
   out << "url=" << url() << "\nstats=" << stats_url() << "\nbase_port=" << ports_.base
       << "\nmax_replicas=" << options_.max_replicas << "\nreplicas=";
-  for (std::size_t i = 0; i < active_.size(); ++i) out << (i ? "," : "") << active_[i];
+  const auto active = replicas();
+  for (std::size_t i = 0; i < active.size(); ++i) out << (i ? "," : "") << active[i];
   out << "\n";
   const auto tmp = layout_.dir / "stack.info.tmp";
   {
@@ -277,7 +299,8 @@ std::expected<std::string, std::string> describe_run(const std::filesystem::path
     if (p.name == "haproxy") port = std::to_string(ports.haproxy());
     if (p.name == "mariadb") port = std::to_string(ports.mariadb());
     if (p.name.starts_with("nginx-")) {
-      port = std::to_string(ports.replica(static_cast<std::uint32_t>(std::stoul(p.name.substr(6)))));
+      port =
+          std::to_string(ports.replica(static_cast<std::uint32_t>(std::stoul(p.name.substr(6)))));
     }
     char line[160];
     std::snprintf(line, sizeof line, "  %-10s pid %-8d port %-6s %s\n", p.name.c_str(), p.pid,
@@ -296,8 +319,7 @@ std::expected<std::string, std::string> describe_run(const std::filesystem::path
     char line[200];
     std::snprintf(line, sizeof line, "  %-6s %-21s %-8s check %-6s sessions %llu total %llu\n",
                   s.server.c_str(), s.addr.c_str(), s.status.c_str(), s.check_status.c_str(),
-                  static_cast<unsigned long long>(s.scur),
-                  static_cast<unsigned long long>(s.stot));
+                  static_cast<unsigned long long>(s.scur), static_cast<unsigned long long>(s.stot));
     out << line;
   }
   return out.str();

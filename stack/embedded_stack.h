@@ -14,6 +14,7 @@
 #include "stack/haproxy_api.h"
 #include "stack/layout.h"
 #include "stack/process_spec.h"
+#include "stack/replica_set.h"
 #include "stack/run_dir.h"
 #include "stack/services.h"
 #include "stack/supervisor.h"
@@ -21,25 +22,29 @@
 namespace lg::stack {
 
 struct StackOptions {
-  std::uint32_t replicas = 2;       // started at bring-up, 1..max_replicas
-  std::uint32_t max_replicas = 10;  // HAProxy server-template slots
+  std::uint32_t replicas = 2;                        // started at bring-up, 1..max_replicas
+  std::uint32_t max_replicas = 10;                   // HAProxy server-template slots
   std::uint32_t fpm_children = kDefaultFpmChildren;  // PHP-FPM workers per replica
-  std::uint16_t base_port = 0;      // first port of the block; 0 = first free block from 18000
+  std::uint16_t base_port = 0;  // first port of the block; 0 = first free block from 18000
   std::filesystem::path root = kDefaultRunRoot;  // run directories live under it
-  bool detach = false;              // `stack up`: processes outlive this loadgen process
+  bool detach = false;  // `stack up`: processes outlive this loadgen process
+  // Non-empty: the autoscaler process (loadgen-autoscaler) owns the replicas, starting with
+  // `replicas` of them; these are its knob flags (e.g. {"--check-interval", "2s"}).
+  std::vector<std::string> autoscaler_args;
 };
+
+// Where loadgen-autoscaler is: $LG_AUTOSCALER, else the one built with this loadgen.
+std::filesystem::path autoscaler_binary();
 
 // Milliseconds from the start of up() to each milestone (for figures and the live output).
 struct BringUpTimes {
   std::chrono::milliseconds mariadb_prepared{0};  // datadir copied (or template created)
   std::chrono::milliseconds mariadb_ready{0};
-  std::chrono::milliseconds replicas_ready{0};
   std::chrono::milliseconds haproxy_ready{0};
-  std::chrono::milliseconds first_200{0};         // GET /api/item?id=1 through HAProxy
-  bool template_created = false;                  // a cold MariaDB initialisation happened
+  std::chrono::milliseconds replicas_ready{0};  // started, healthy and enabled in HAProxy
+  std::chrono::milliseconds first_200{0};       // GET /api/item?id=1 through HAProxy
+  bool template_created = false;                // a cold MariaDB initialisation happened
 };
-
-inline constexpr const char* kBackend = "be_web";
 
 class EmbeddedStack {
  public:
@@ -56,7 +61,10 @@ class EmbeddedStack {
   const Ports& ports() const { return ports_; }
   const BringUpTimes& times() const { return times_; }
   const HaproxyApi& api() const { return api_; }
-  std::vector<std::uint32_t> replicas() const { return active_; }  // slot numbers, ascending
+  // Slots in use, ascending (with an autoscaler: the UP servers HAProxy reports).
+  std::vector<std::uint32_t> replicas() const {
+    return options_.autoscaler_args.empty() ? replicas_->active() : haproxy_replicas();
+  }
 
   // Starts a replica in the lowest free slot, probes its own /health, and only then points
   // the slot at it and sets it ready. Returns the slot number.
@@ -75,9 +83,9 @@ class EmbeddedStack {
  private:
   EmbeddedStack(const StackOptions& o, Binaries bin, Layout layout, Ports ports);
   std::expected<void, std::string> bring_up();
-  std::expected<void, std::string> start_replica(std::uint32_t slot);
-  std::expected<void, std::string> enable_slot(std::uint32_t slot);
   std::expected<void, std::string> write_info() const;
+  std::expected<void, std::string> start_autoscaler();
+  std::vector<std::uint32_t> haproxy_replicas() const;
   std::chrono::milliseconds since_start() const;
 
   StackOptions options_;
@@ -87,7 +95,7 @@ class EmbeddedStack {
   std::unique_ptr<ProcessRunner> runner_;
   std::unique_ptr<Supervisor> supervisor_;
   HaproxyApi api_;
-  std::vector<std::uint32_t> active_;
+  std::unique_ptr<ReplicaSet> replicas_;
   BringUpTimes times_;
   std::chrono::steady_clock::time_point started_;
   bool down_ = false;

@@ -29,11 +29,13 @@ std::optional<ProcStat> parse_stat(std::string_view text) {
     if (field == 3) {
       if (item.size() != 1) return std::nullopt;
       out.state = item[0];
-    } else if (field == 4 || field == 5 || field == 22) {
+    } else if (field == 4 || field == 5 || field == 14 || field == 15 || field == 22) {
       const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), number);
       if (ec != std::errc{} || ptr != item.data() + item.size()) return std::nullopt;
       if (field == 4) out.ppid = static_cast<int>(number);
       if (field == 5) out.pgrp = static_cast<int>(number);
+      if (field == 14) out.utime_ticks = static_cast<std::uint64_t>(number);
+      if (field == 15) out.stime_ticks = static_cast<std::uint64_t>(number);
       if (field == 22) out.start_ticks = static_cast<std::uint64_t>(number);
     }
     if (space == std::string_view::npos) break;

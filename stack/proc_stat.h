@@ -12,6 +12,8 @@ struct ProcStat {
   char state = '?';  // R, S, D, T, t, Z (zombie), X (dead), I, ...
   int ppid = 0;
   int pgrp = 0;                   // process group id
+  std::uint64_t utime_ticks = 0;  // field 14: CPU time in user mode, clock ticks (sysconf
+  std::uint64_t stime_ticks = 0;  // field 15: ... and in kernel mode   _SC_CLK_TCK per second)
   std::uint64_t start_ticks = 0;  // field 22: start time in clock ticks since boot, never 0
 };
 

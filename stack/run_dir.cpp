@@ -40,8 +40,10 @@ bool parse_number(std::string_view text, T& out) {
 
 std::expected<void, std::string> write_atomically(const fs::path& path,
                                                   const std::string& content) {
-  fs::path tmp = path;
-  tmp += ".tmp-" + std::to_string(::getpid());
+  // A hidden name that never starts with the file's own ("pids.tmp-1" would read as a
+  // `pids.<suffix>` file).
+  const fs::path tmp =
+      path.parent_path() / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return std::unexpected("cannot create " + tmp.string() + ": " + errno_text(errno));
@@ -62,6 +64,52 @@ std::expected<std::string, std::string> read_whole(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::unexpected("cannot read " + path.string() + ": " + errno_text(errno));
   return std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// "" or "." followed by 1-32 of [A-Za-z0-9_-], but not ".tmp-...": older versions named their
+// temporary files "pids.tmp-<pid>", which a crash could leave behind.
+bool valid_suffix(std::string_view suffix) {
+  if (suffix.empty()) return true;
+  if (suffix.size() < 2 || suffix.size() > 33 || suffix[0] != '.') return false;
+  if (suffix.starts_with(".tmp-")) return false;
+  return std::ranges::all_of(suffix.substr(1), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+  });
+}
+
+std::expected<void, std::string> check_suffix(std::string_view suffix) {
+  if (valid_suffix(suffix)) return {};
+  return std::unexpected("bad record suffix \"" + std::string(suffix) +
+                         "\": must be empty or '.' followed by 1-32 of [A-Za-z0-9_-], not .tmp-*");
+}
+
+std::expected<std::vector<RecordedProcess>, std::string> read_pids_file(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return std::vector<RecordedProcess>{};
+  auto text = read_whole(path);
+  if (!text) return std::unexpected(text.error());
+  std::vector<RecordedProcess> out;
+  std::istringstream lines(*text);
+  std::string line;
+  int number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    if (line.empty()) continue;
+    std::istringstream fields(line);
+    std::string pid, ticks, sig, name;
+    RecordedProcess p;
+    fields >> pid >> ticks >> sig >> name;
+    if (!parse_number(pid, p.pid) || !parse_number(ticks, p.start_ticks) ||
+        !parse_number(sig, p.stop_signal) || name.empty() || p.pid <= 1) {
+      return std::unexpected(path.string() + ":" + std::to_string(number) +
+                             ": expected \"<pid> <start_ticks> <signal> <name>\", got \"" + line +
+                             "\"");
+    }
+    p.name = name;
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 // "run-<pid>-<n>" -> pid, or -1.
@@ -155,49 +203,49 @@ std::expected<fs::path, std::string> create_run_dir(const fs::path& root) {
   return std::unexpected("no free run directory name under " + root.string());
 }
 
-std::expected<void, std::string> write_owner(const fs::path& dir) {
+std::expected<void, std::string> write_owner(const fs::path& dir, std::string_view suffix) {
+  if (auto ok = check_suffix(suffix); !ok) return ok;
   const int pid = ::getpid();
   const auto stat = read_proc_stat(pid);
   return write_atomically(
-      dir / kOwnerFile,
+      dir / (kOwnerFile + std::string(suffix)),
       std::to_string(pid) + " " + std::to_string(stat ? stat->start_ticks : 0) + "\n");
 }
 
 std::expected<void, std::string> write_pids(const fs::path& dir,
-                                            const std::vector<RecordedProcess>& processes) {
+                                            const std::vector<RecordedProcess>& processes,
+                                            std::string_view suffix) {
+  if (auto ok = check_suffix(suffix); !ok) return ok;
   std::string text;
   for (const auto& p : processes) {
     text += std::to_string(p.pid) + " " + std::to_string(p.start_ticks) + " " +
             std::to_string(p.stop_signal) + " " + p.name + "\n";
   }
-  return write_atomically(dir / kPidsFile, text);
+  return write_atomically(dir / (kPidsFile + std::string(suffix)), text);
 }
 
 std::expected<std::vector<RecordedProcess>, std::string> read_pids(const fs::path& dir) {
-  const fs::path path = dir / kPidsFile;
+  // The helpers' files first (see run_dir.h for why), by name so the order is stable.
+  std::vector<fs::path> files;
   std::error_code ec;
-  if (!fs::exists(path, ec)) return std::vector<RecordedProcess>{};
-  auto text = read_whole(path);
-  if (!text) return std::unexpected(text.error());
-  std::vector<RecordedProcess> out;
-  std::istringstream lines(*text);
-  std::string line;
-  int number = 0;
-  while (std::getline(lines, line)) {
-    ++number;
-    if (line.empty()) continue;
-    std::istringstream fields(line);
-    std::string pid, ticks, sig, name;
-    RecordedProcess p;
-    fields >> pid >> ticks >> sig >> name;
-    if (!parse_number(pid, p.pid) || !parse_number(ticks, p.start_ticks) ||
-        !parse_number(sig, p.stop_signal) || name.empty() || p.pid <= 1) {
-      return std::unexpected(path.string() + ":" + std::to_string(number) +
-                             ": expected \"<pid> <start_ticks> <signal> <name>\", got \"" + line +
-                             "\"");
+  const std::string prefix = std::string(kPidsFile) + ".";
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.starts_with(prefix) && valid_suffix(std::string_view(name).substr(4))) {
+      files.push_back(it->path());
     }
-    p.name = name;
-    out.push_back(std::move(p));
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return std::unexpected("cannot list " + dir.string() + ": " + ec.message());
+  }
+  std::ranges::sort(files);
+  files.push_back(dir / kPidsFile);
+  std::vector<RecordedProcess> out;
+  for (const auto& file : files) {
+    auto part = read_pids_file(file);
+    if (!part) return std::unexpected(part.error());
+    out.insert(out.end(), std::make_move_iterator(part->begin()),
+               std::make_move_iterator(part->end()));
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include <expected>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lg::stack {
@@ -37,11 +38,23 @@ std::expected<std::filesystem::path, std::string> create_run_dir(
     const std::filesystem::path& root = kDefaultRunRoot);
 
 // The files, each replaced atomically (write to a temporary name, then rename).
-std::expected<void, std::string> write_owner(const std::filesystem::path& dir);  // this process
+//
+// `suffix`: "" for the run's own supervisor (files `owner` and `pids`); a second supervisor in
+// another process (the autoscaler's, which starts and stops replicas) passes e.g. ".autoscaler"
+// and writes `owner.autoscaler` and `pids.autoscaler`, so the two never overwrite each other.
+// A suffix is "" or '.' followed by 1-32 of [A-Za-z0-9_-] (not ".tmp-*"); else an error.
+std::expected<void, std::string> write_owner(const std::filesystem::path& dir,
+                                             std::string_view suffix = "");  // this process
 std::expected<void, std::string> write_pids(const std::filesystem::path& dir,
-                                            const std::vector<RecordedProcess>& processes);
-// A missing `pids` file is an empty list; a malformed line is an error (so that a directory
-// whose processes we cannot read is never deleted).
+                                            const std::vector<RecordedProcess>& processes,
+                                            std::string_view suffix = "");
+// Every process recorded in the run: the union of `pids` and every `pids.<suffix>` file.
+// Order: the `pids.<suffix>` files first (by file name), then `pids`, each in its start order.
+// stop_recorded stops in reverse, so the run's own processes go first (among them the helper
+// process that owns a `pids.<suffix>` file: stopped gracefully, it stops its own children, and
+// cannot restart them meanwhile) and then whatever is left of the helper's. Missing files are
+// empty lists; a malformed line is an error (so that a directory whose processes we cannot read
+// is never deleted).
 std::expected<std::vector<RecordedProcess>, std::string> read_pids(
     const std::filesystem::path& dir);
 std::expected<RunOwner, std::string> read_owner(const std::filesystem::path& dir);

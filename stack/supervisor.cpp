@@ -92,7 +92,7 @@ std::expected<ProcessHandle, std::string> Supervisor::start(const ProcessSpec& s
       return std::unexpected("cannot start " + spec.name + ": already being started");
     }
     if (!owner_written_) {
-      if (auto owned = write_owner(layout_.dir); !owned) {
+      if (auto owned = write_owner(layout_.dir, options_.record_suffix); !owned) {
         starting_.erase(spec.name);
         return std::unexpected("cannot start " + spec.name + ": " + owned.error());
       }
@@ -229,7 +229,7 @@ std::expected<void, std::string> Supervisor::record_locked() {
   for (const auto& e : entries_) {
     recorded.push_back({e.spec.name, e.pid, e.start_ticks, e.spec.stop_signal});
   }
-  return write_pids(layout_.dir, recorded);
+  return write_pids(layout_.dir, recorded, options_.record_suffix);
 }
 
 std::expected<void, std::string> Supervisor::stop_process(const ProcessSpec& spec, int pid) {

@@ -1,8 +1,9 @@
 // Starts the stack's processes one by one, each with a readiness probe and a deadline, and
 // stops them in reverse start order on every path (explicit stop_all, or the destructor).
 // Every started process is recorded in <run dir>/pids (see run_dir.h), rewritten on each
-// change, and the supervising process in <run dir>/owner, so that `loadgen stack down` or the
-// next run's stale cleaner can stop them if this process cannot.
+// change, and the supervising process in <run dir>/owner (both names + options.record_suffix),
+// so that `loadgen stack down` or the next run's stale cleaner can stop them if this process
+// cannot.
 //
 // Thread-safe: start/stop/processes may be called from several threads (e.g. the autoscaler
 // adding replicas while the main thread handles SIGINT); the process list is locked only
@@ -43,6 +44,11 @@ struct SupervisorOptions {
   // The waitpid status of an exited process, for "exited with status 1" in errors; empty or
   // nullopt = unknown. With BoostProcessRunner: [&r](int pid) { return r.exit_status(pid); }
   std::function<std::optional<int>(int pid)> exit_status;
+  // Appended to the names of the files this supervisor records into: "" = `pids` and `owner`
+  // (the run's own supervisor); ".autoscaler" = `pids.autoscaler` and `owner.autoscaler`, for a
+  // second supervisor in another process. read_pids() returns the union (run_dir.h), so
+  // `loadgen stack down` and the stale cleaner stop the second one's processes too.
+  std::string record_suffix;
 };
 
 class Supervisor {

@@ -8,7 +8,9 @@ namespace {
 std::atomic<bool> g_interrupted{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
 
-extern "C" void on_interrupt(int) { g_interrupted.store(true); }
+extern "C" void on_interrupt(int) {
+  g_interrupted.store(true);
+}
 
 }  // namespace
 
@@ -20,6 +22,8 @@ void install_interrupt_flag() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-const std::atomic<bool>& interrupt_flag() { return g_interrupted; }
+const std::atomic<bool>& interrupt_flag() {
+  return g_interrupted;
+}
 
 }  // namespace lg::app

@@ -69,12 +69,49 @@ std::vector<reports::Check> generator_checks(const RunResult& r) {
   return checks;
 }
 
+// The scenario's autoscaler knobs as loadgen-autoscaler's flags.
+std::vector<std::string> autoscaler_args(const AutoscalerPlan& a) {
+  const auto ms = [](std::int64_t ns) { return std::to_string(ns / 1'000'000) + "ms"; };
+  const auto num = [](double v) { return std::to_string(v); };
+  return {"--algorithm",
+          a.algorithm,
+          "--check-interval",
+          ms(a.check_interval_ns),
+          "--cooldown",
+          ms(a.cooldown_ns),
+          "--window",
+          ms(a.window_ns),
+          "--stabilization",
+          ms(a.stabilization_ns),
+          "--scale-up-cpu",
+          num(a.scale_up_cpu),
+          "--scale-up-rps",
+          num(a.scale_up_rps),
+          "--scale-up-response-ms",
+          num(a.scale_up_response_ms),
+          "--scale-up-error-rate",
+          num(a.scale_up_error_rate),
+          "--scale-down-cpu",
+          num(a.scale_down_cpu),
+          "--scale-down-rps",
+          num(a.scale_down_rps),
+          "--scale-down-response-ms",
+          num(a.scale_down_response_ms),
+          "--factor",
+          num(a.factor),
+          "--target-metric",
+          a.target_metric,
+          "--target-value",
+          num(a.target_value)};
+}
+
 // Brings the embedded stack up for a scenario without a target and points the plan at it.
 std::expected<std::unique_ptr<stack::EmbeddedStack>, int> stack_for(RunPlan& plan, bool quiet) {
   stack::StackOptions o;
   o.replicas = plan.stack.min_replicas;
   o.max_replicas = plan.stack.max_replicas;
   o.fpm_children = plan.stack.fpm_children;
+  if (plan.stack.autoscaler.enabled) o.autoscaler_args = autoscaler_args(plan.stack.autoscaler);
   if (!quiet) std::fprintf(stderr, "loadgen: bringing up the embedded stack...\n");
   auto s = stack::EmbeddedStack::up(o);
   if (!s) {

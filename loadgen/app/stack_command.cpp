@@ -29,9 +29,9 @@ int up(const StackCommand& cmd) {
     return kExitEnvironment;
   }
   const auto& t = (*s)->times();
-  std::cout << "url       " << (*s)->url() << "\nstats     " << (*s)->stats_url()
-            << "\nrun dir   " << (*s)->layout().dir.string() << "\nup in     "
-            << t.first_200.count() << " ms (" << (t.template_created ? "cold" : "warm")
+  std::cout << "url       " << (*s)->url() << "\nstats     " << (*s)->stats_url() << "\nrun dir   "
+            << (*s)->layout().dir.string() << "\nup in     " << t.first_200.count() << " ms ("
+            << (t.template_created ? "cold" : "warm")
             << " database)\nstop with loadgen stack down\n";
   return kExitPass;
 }

@@ -19,6 +19,26 @@ void merge_into(IntervalSnapshot& into, const IntervalSnapshot& s) {
   into.max_lag_ns = std::max(into.max_lag_ns, s.max_lag_ns);
   into.open_connections += s.open_connections;
   into.rss_kb = std::max(into.rss_kb, s.rss_kb);
+  into.replicas = std::max(into.replicas, s.replicas);
+  into.healthy = std::max(into.healthy, s.healthy);
+}
+
+// Seconds whose start lies in [start, end) and that have a reading.
+ReplicaSummary replica_summary(const std::vector<TimelinePoint>& timeline, std::int64_t start_ns,
+                               std::int64_t end_ns) {
+  ReplicaSummary out;
+  double sum = 0;
+  int n = 0;
+  for (const auto& t : timeline) {
+    const auto at = t.second * 1'000'000'000;
+    if (at < start_ns || at >= end_ns || t.replicas < 0) continue;
+    out.min = out.min < 0 ? t.replicas : std::min(out.min, t.replicas);
+    out.max = std::max(out.max, t.replicas);
+    sum += t.replicas;
+    ++n;
+  }
+  if (n > 0) out.mean = sum / n;
+  return out;
 }
 
 }  // namespace
@@ -92,6 +112,8 @@ TimelinePoint ResultBuilder::complete(Pending& p) const {
   t.max_lag_ms = static_cast<double>(p.merged.max_lag_ns) / 1e6;
   t.open_connections = p.merged.open_connections;
   t.rss_kb = p.merged.rss_kb;
+  t.replicas = p.merged.replicas;
+  t.healthy = p.merged.healthy;
   return t;
 }
 
@@ -103,6 +125,7 @@ RunResult ResultBuilder::finish(std::int64_t duration_ns, double cpu_seconds) {
     const auto ran_ns = std::clamp<std::int64_t>(duration_ns, s.start_ns, s.end_ns) - s.start_ns;
     const double secs = static_cast<double>(ran_ns) / 1e9;
     s.achieved_rate = secs > 0 ? static_cast<double>(s.data.counters.sent) / secs : 0;
+    s.replicas = replica_summary(r.timeline, s.start_ns, s.end_ns);
     r.total.merge(s.data);
   }
   r.generator.cpu_seconds = cpu_seconds;

@@ -18,6 +18,13 @@ struct LatencySummary {
 };
 LatencySummary summarize(const Histogram& us);
 
+// Replica count over a step, from the per-second readings (all -1 when unknown).
+struct ReplicaSummary {
+  std::int32_t min = -1;
+  std::int32_t max = -1;
+  double mean = -1;
+};
+
 struct StepResult {
   StepPlan plan;
   std::int64_t start_ns = 0;  // planned start, ns since the run's start
@@ -25,6 +32,7 @@ struct StepResult {
   StepAccum data;
   double target_rate = 0;    // mean planned rate, requests/s (open loop)
   double achieved_rate = 0;  // requests sent / step duration
+  ReplicaSummary replicas;
 };
 
 struct TimelinePoint {
@@ -34,7 +42,20 @@ struct TimelinePoint {
   double cpu_percent = 0;  // generator CPU, % of one core, summed over worker threads
   double max_lag_ms = 0;
   std::uint32_t open_connections = 0;
-  std::int64_t rss_kb = 0;  // generator process RSS at the end of the second
+  std::int64_t rss_kb = 0;     // generator process RSS at the end of the second
+  std::int32_t replicas = -1;  // read from the load balancer (ground truth); -1 unknown
+  std::int32_t healthy = -1;
+};
+
+// A scale event of the system under test (from the autoscaler's event log).
+struct StackEvent {
+  double t_s = 0;    // seconds since the run's start (may be negative: during bring-up)
+  std::string time;  // wall clock, ISO 8601 UTC, as logged
+  std::string type;  // scale_up | scale_down | recovery
+  std::int32_t from = 0;
+  std::int32_t to = 0;
+  std::string reason;
+  std::vector<std::pair<std::string, double>> inputs;  // what decided it
 };
 
 struct GeneratorStats {
@@ -52,12 +73,14 @@ struct RunResult {
   RunPlan plan;
   std::string target_url;
   std::string started_at;        // wall clock, ISO 8601 UTC: a label only
+  double started_unix_ms = 0;    // the same instant in ms since the epoch (aligns stack events)
   std::int64_t duration_ns = 0;  // measured, start to the last response
   bool interrupted = false;
   std::vector<StepResult> steps;
   std::vector<TimelinePoint> timeline;
   StepAccum total;
   GeneratorStats generator;
+  std::vector<StackEvent> stack_events;
 };
 
 // Collects snapshots from `workers` worker threads. A second is complete (and reported by

@@ -32,7 +32,9 @@ struct IntervalSnapshot {
   std::int64_t max_lag_ns = 0;         // largest dispatch lag in the interval
   std::uint32_t open_connections = 0;  // at the end of the interval
   std::int64_t rss_kb = 0;             // process resident set, set by the coordinator on receipt
-  bool final = false;                  // the worker's last snapshot: `steps` holds its step totals
+  std::int32_t replicas = -1;  // replicas in the load balancer (not in maintenance); -1 unknown
+  std::int32_t healthy = -1;   // of those, the ones passing health checks; -1 unknown
+  bool final = false;          // the worker's last snapshot: `steps` holds its step totals
   std::vector<StepAccum> steps;
 };
 

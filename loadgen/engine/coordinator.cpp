@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -123,8 +124,14 @@ struct Run {
   void drain() {
     if (hooks.stop_flag != nullptr && hooks.stop_flag->load() && !interrupted) stop_all();
     const auto rss = current_rss_kb();
-    for (auto& snap : queue.take()) {
+    auto batch = queue.take();
+    const auto replicas = hooks.sample_replicas && !batch.empty()
+                              ? hooks.sample_replicas()
+                              : std::pair<std::int32_t, std::int32_t>{-1, -1};
+    for (auto& snap : batch) {
       snap.rss_kb = rss;
+      snap.replicas = replicas.first;
+      snap.healthy = replicas.second;
       for (const auto& point : builder.add(std::move(snap))) {
         if (hooks.on_second) hooks.on_second(point);
       }
@@ -219,6 +226,8 @@ std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hook
     uv_signal_start(&run->sigterm, &on_signal, SIGTERM);
   }
   const auto started_at = utc_now_iso();
+  const auto wall_start =
+      std::chrono::system_clock::now() + std::chrono::nanoseconds(kStartDelayNs);
   const auto start_abs = uv_hrtime() + kStartDelayNs;
   for (std::uint32_t i = 0; i < n; ++i) {
     WorkerConfig cfg;
@@ -248,6 +257,11 @@ std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hook
   const double cpu = process_cpu_seconds(&rss);
   auto result = run->builder.finish(elapsed, cpu);
   result.started_at = started_at;
+  result.started_unix_ms =
+      static_cast<double>(
+          std::chrono::duration_cast<std::chrono::microseconds>(wall_start.time_since_epoch())
+              .count()) /
+      1000.0;
   result.interrupted = run->interrupted;
   result.generator.peak_rss_kb = rss;
   result.generator.clean_shutdown = clean;

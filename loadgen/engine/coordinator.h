@@ -19,6 +19,9 @@ struct RunHooks {
   // Checked every second: when it becomes true the run stops as on SIGINT (for interrupts
   // that arrived before the engine's own handlers were installed).
   const std::atomic<bool>* stop_flag = nullptr;
+  // Called once per drained batch of snapshots (about once per second) on the coordinator's
+  // thread: the system under test's replica count (replicas, healthy), e.g. from HAProxy.
+  std::function<std::pair<std::int32_t, std::int32_t>()> sample_replicas;
   // Grace period for in-flight responses after an interrupt.
   std::int64_t interrupt_grace_ns = 2'000'000'000;
 };

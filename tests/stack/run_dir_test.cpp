@@ -167,3 +167,63 @@ TEST_CASE("clean_stale keeps a run whose pids file it cannot read", "[run_dir]")
   CHECK(fs::exists(dir));
   CHECK_THAT(lg::stack::describe(cleaned[0]), Catch::Contains("NOT removed: "));
 }
+
+TEST_CASE("read_pids is the union of pids and every pids.<suffix> file", "[run_dir]") {
+  TempDir tmp;
+  const fs::path dir = tmp.path();
+  // The run's own supervisor, and the autoscaler's (another process) next to it.
+  REQUIRE(lg::stack::write_pids(dir, {{"mariadb", 1234, 11, SIGTERM},
+                                      {"haproxy", 1240, 12, SIGTERM},
+                                      {"autoscaler", 1250, 13, SIGTERM}}));
+  REQUIRE(lg::stack::write_pids(dir, {{"fpm-1", 1260, 14, SIGQUIT}, {"nginx-1", 1261, 15, SIGQUIT}},
+                                ".autoscaler"));
+  REQUIRE(lg::stack::write_pids(dir, {{"extra", 1300, 16, SIGTERM}}, ".b-helper_2"));
+  REQUIRE(lg::stack::write_owner(dir, ".autoscaler"));
+  CHECK(lg::test::read_file(dir / "pids.autoscaler") == "1260 14 3 fpm-1\n1261 15 3 nginx-1\n");
+  CHECK(fs::exists(dir / "owner.autoscaler"));
+  CHECK_FALSE(fs::exists(dir / "owner"));  // the run's owner file is not touched
+  // Not records: an old-style temporary file, and names that are no suffix.
+  write_file(dir / "pids.tmp-99", "garbage\n");
+  write_file(dir / "pids.", "garbage\n");
+  write_file(dir / "pids.a.b", "garbage\n");
+  write_file(dir / "pidsx", "garbage\n");
+
+  auto all = lg::stack::read_pids(dir);
+  REQUIRE(all);
+  std::vector<std::string> names;
+  for (const auto& p : *all) names.push_back(p.name);
+  // Helpers' files first (by name), then the run's own: stopped in reverse, the autoscaler
+  // goes before the replicas it would otherwise replace.
+  CHECK(names == std::vector<std::string>{"fpm-1", "nginx-1", "extra", "mariadb", "haproxy",
+                                          "autoscaler"});
+  CHECK((*all)[1].stop_signal == SIGQUIT);
+  CHECK((*all)[1].pid == 1261);
+
+  // stop_recorded and the stale cleaner see the union (all long gone here: start times differ).
+  for (auto& p : *all) p.pid = dead_pid();
+  REQUIRE(lg::stack::write_pids(dir, {(*all)[3], (*all)[4], (*all)[5]}));
+  REQUIRE(lg::stack::write_pids(dir, {(*all)[0], (*all)[1]}, ".autoscaler"));
+  REQUIRE(lg::stack::write_pids(dir, {(*all)[2]}, ".b-helper_2"));
+  auto stopped = lg::stack::stop_recorded(dir, std::chrono::milliseconds{100});
+  REQUIRE(stopped);
+  names.clear();
+  for (const auto& o : *stopped) names.push_back(o.process.name);
+  CHECK(names == std::vector<std::string>{"autoscaler", "haproxy", "mariadb", "extra", "nginx-1",
+                                          "fpm-1"});
+
+  // Only the `pids` file missing: the helpers' records still count.
+  fs::remove(dir / "pids");
+  all = lg::stack::read_pids(dir);
+  REQUIRE(all);
+  CHECK(all->size() == 3);
+  // A malformed helper file is an error naming it, like a malformed `pids`.
+  write_file(dir / "pids.autoscaler", "bogus\n");
+  auto bad = lg::stack::read_pids(dir);
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.error(), Catch::Contains("pids.autoscaler:1: expected"));
+  // Bad suffixes are refused when writing.
+  CHECK_FALSE(lg::stack::write_pids(dir, {}, "autoscaler"));
+  CHECK_FALSE(lg::stack::write_pids(dir, {}, ".a/b"));
+  CHECK_FALSE(lg::stack::write_pids(dir, {}, ".tmp-1"));
+  CHECK_FALSE(lg::stack::write_owner(dir, "."));
+}

@@ -331,3 +331,24 @@ TEST_CASE("describe_wait_status", "[supervisor]") {
   CHECK(lg::stack::describe_wait_status(SIGKILL) == "was killed by signal 9 (SIGKILL)");
   CHECK(lg::stack::describe_wait_status(SIGTERM) == "was killed by signal 15 (SIGTERM)");
 }
+
+TEST_CASE("a second supervisor with a record suffix records beside the first", "[supervisor]") {
+  TempDir dir;
+  FakeRunner runner;
+  Supervisor main_sup(runner, Layout{dir.path()});
+  SupervisorOptions o;
+  o.record_suffix = ".autoscaler";
+  Supervisor helper(runner, Layout{dir.path()}, o);
+  REQUIRE(main_sup.start(spec(dir, "mariadb"), always, 1000ms));
+  REQUIRE(helper.start(spec(dir, "fpm-1", SIGQUIT), always, 1000ms));
+  REQUIRE(main_sup.start(spec(dir, "haproxy"), always, 1000ms));
+  REQUIRE(helper.start(spec(dir, "nginx-1", SIGQUIT), always, 1000ms));
+  CHECK(lg::test::read_file(dir.path() / "pids").find("fpm-1") == std::string::npos);
+  CHECK(lg::test::read_file(dir.path() / "pids.autoscaler").find("nginx-1") != std::string::npos);
+  CHECK(std::filesystem::exists(dir.path() / "owner.autoscaler"));
+  CHECK(recorded_names(dir) == Names{"fpm-1", "nginx-1", "mariadb", "haproxy"});
+  REQUIRE(helper.stop("fpm-1"));
+  CHECK(recorded_names(dir) == Names{"nginx-1", "mariadb", "haproxy"});
+  REQUIRE(helper.stop_all());
+  CHECK(recorded_names(dir) == Names{"mariadb", "haproxy"});
+}

@@ -1,0 +1,367 @@
+#include "stack/autoscaler/policy.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+
+namespace lg::stack::autoscaler {
+namespace {
+
+// Kubernetes' default --horizontal-pod-autoscaler-tolerance: no change within +/-10 % of target.
+constexpr double kTolerance = 0.1;
+// Products carry rounding error: 15 x (62 / 30) is 31.000000000000004 in doubles, and must give 31.
+constexpr double kCeilSlack = 1e-9;
+
+// Up to two decimals, trailing zeros dropped: 70 -> "70", 83.14 -> "83.14", 0.5 -> "0.5".
+std::string num(double v) {
+  std::array<char, 64> buf{};
+  std::snprintf(buf.data(), buf.size(), "%.2f", v);
+  std::string s(buf.data());
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
+// The four inputs that have thresholds, with how they are shown: error rate as a percentage.
+struct Metric {
+  const char* name;
+  double Inputs::*field;
+  double scale;  // shown value = value x scale
+  const char* unit;
+};
+constexpr std::array<Metric, 4> kMetrics{{
+    {"cpu", &Inputs::cpu_percent, 1, "%"},
+    {"rps/replica", &Inputs::rps_per_replica, 1, ""},
+    {"response", &Inputs::response_ms, 1, " ms"},
+    {"error rate", &Inputs::error_rate, 100, "%"},
+}};
+
+std::string show(const Metric& m, double v) {
+  return num(v * m.scale) + m.unit;
+}
+
+// The thresholds for kMetrics, in the same order. Error rate (the last) has no down threshold:
+// down_thresholds() stops before it.
+std::array<double, 4> up_thresholds(const Knobs& k) {
+  return {k.scale_up_cpu, k.scale_up_rps, k.scale_up_response_ms, k.scale_up_error_rate};
+}
+std::array<double, 3> down_thresholds(const Knobs& k) {
+  return {k.scale_down_cpu, k.scale_down_rps, k.scale_down_response_ms};
+}
+
+// "cpu 83.1% > 70%" for every input strictly above its up threshold.
+std::vector<std::string> up_triggers(const Inputs& in, const Knobs& k, const std::string& prefix,
+                                     const std::string& suffix) {
+  std::vector<std::string> out;
+  const auto up = up_thresholds(k);
+  for (std::size_t i = 0; i < kMetrics.size(); ++i) {
+    const double v = in.*kMetrics[i].field;
+    if (v > up[i])
+      out.push_back(prefix + kMetrics[i].name + " " + show(kMetrics[i], v) + " > " +
+                    show(kMetrics[i], up[i]) + suffix);
+  }
+  return out;
+}
+
+// The down condition, input by input: `met` lists "cpu 10% < 30%", `missed` "cpu 50% not < 30%".
+void down_check(const Inputs& in, const Knobs& k, std::vector<std::string>& met,
+                std::vector<std::string>& missed) {
+  const auto down = down_thresholds(k);
+  for (std::size_t i = 0; i < down.size(); ++i) {
+    const double v = in.*kMetrics[i].field;
+    const bool below = v < down[i];
+    (below ? met : missed)
+        .push_back(kMetrics[i].name + std::string(" ") + show(kMetrics[i], v) +
+                   (below ? " < " : " not < ") + show(kMetrics[i], down[i]));
+  }
+}
+
+Inputs means(const std::vector<Sample>& w) {
+  Inputs m;
+  for (const auto& s : w) {
+    m.cpu_percent += s.cpu_percent;
+    m.rps_per_replica += s.rps_per_replica;
+    m.response_ms += s.response_ms;
+    m.error_rate += s.error_rate;
+    m.queue += s.queue;
+  }
+  const auto n = static_cast<double>(w.size());
+  m.cpu_percent /= n;
+  m.rps_per_replica /= n;
+  m.response_ms /= n;
+  m.error_rate /= n;
+  m.queue /= n;
+  return m;
+}
+
+// Least-squares line through (t_s, field) evaluated at at_s; the mean when all samples share
+// one time (no slope to fit). Never below 0: no input is negative.
+double project(const std::vector<Sample>& w, double Sample::*field, double at_s) {
+  const auto n = static_cast<double>(w.size());
+  double t_mean = 0, y_mean = 0;
+  for (const auto& s : w) {
+    t_mean += s.t_s / n;
+    y_mean += s.*field / n;
+  }
+  double sxx = 0, sxy = 0;
+  for (const auto& s : w) {
+    sxx += (s.t_s - t_mean) * (s.t_s - t_mean);
+    sxy += (s.t_s - t_mean) * (s.*field - y_mean);
+  }
+  const double y = sxx > 0 ? y_mean + sxy / sxx * (at_s - t_mean) : y_mean;
+  return std::max(0.0, y);
+}
+
+// The nearest count in [lo, hi] to x (x may be huge or NaN: NaN gives lo).
+std::uint32_t clamp_count(double x, std::uint32_t lo, std::uint32_t hi) {
+  if (!(x > lo)) return lo;
+  if (x >= hi) return hi;
+  return static_cast<std::uint32_t>(x);
+}
+
+// What an algorithm asks for before bounds, stabilisation and cooldown are applied.
+struct Proposal {
+  Action action = Action::kNone;
+  double desired = 0;  // unclamped
+  std::string reason;
+  bool down_condition = false;  // the condition that must hold for the stabilisation window
+};
+
+Proposal thresholds(const Knobs& k, const std::vector<Sample>& w, double now_s, std::uint32_t cur,
+                    Decision& d) {
+  Proposal p;
+  auto up = up_triggers(d.observed, k, "", "");
+  if (k.algorithm == Algorithm::kPredictive) {
+    // Up fires on the higher of observed and projected (as AWS predictive scaling does): a
+    // falling line must not hold back a replica that is overloaded now.
+    const double at = now_s + k.horizon_s();
+    Inputs pr;
+    pr.cpu_percent = project(w, &Sample::cpu_percent, at);
+    pr.rps_per_replica = project(w, &Sample::rps_per_replica, at);
+    pr.response_ms = project(w, &Sample::response_ms, at);
+    pr.error_rate = std::min(1.0, project(w, &Sample::error_rate, at));
+    pr.queue = project(w, &Sample::queue, at);
+    d.projected = pr;
+    if (up.empty()) up = up_triggers(pr, k, "predicted ", " in " + num(k.horizon_s()) + " s");
+  }
+  if (!up.empty()) {
+    p.action = Action::kUp;
+    p.desired = cur + 1.0;
+    if (k.algorithm == Algorithm::kExponential)
+      p.desired = std::max(p.desired, std::ceil(cur * k.exponential_factor - kCeilSlack));
+    p.reason = join(up);
+    return p;
+  }
+  std::vector<std::string> met, missed;
+  down_check(d.observed, k, met, missed);
+  if (!missed.empty()) {
+    p.reason = "steady: " + join(missed);
+    return p;
+  }
+  p.action = Action::kDown;
+  p.desired = cur - 1.0;
+  p.down_condition = true;
+  p.reason = join(met);
+  return p;
+}
+
+Proposal target_tracking(const Knobs& k, std::uint32_t cur, const Decision& d) {
+  Proposal p;
+  const bool cpu = k.target_metric == TargetMetric::kCpu;
+  const double observed = cpu ? d.observed.cpu_percent : d.observed.rps_per_replica;
+  const std::string name = cpu ? "cpu" : "rps/replica";
+  const std::string unit = cpu ? "%" : "";
+  if (!std::isfinite(observed)) {
+    p.reason = name + " is not a number";
+    return p;
+  }
+  const double ratio = observed / k.target_value;
+  const std::string what =
+      name + " " + num(observed) + unit + " vs target " + num(k.target_value) + unit;
+  // Bounds compared as 1 -/+ tolerance (not |ratio - 1| <= tolerance): 55 / 50 and 1 + 0.1 are
+  // the same double, while 55 / 50 - 1 is a hair above 0.1.
+  if (ratio >= 1.0 - kTolerance && ratio <= 1.0 + kTolerance) {
+    p.reason = "steady: " + what + " (within 10%)";
+    return p;
+  }
+  p.desired = std::ceil(cur * ratio - kCeilSlack);
+  p.reason = what + ": ceil(" + std::to_string(cur) + " x " + num(ratio) + ") = " + num(p.desired);
+  p.down_condition = ratio < 1.0;
+  if (p.desired > cur)
+    p.action = Action::kUp;
+  else if (p.desired < cur)
+    p.action = Action::kDown;
+  return p;
+}
+
+}  // namespace
+
+std::string_view to_string(Algorithm a) {
+  switch (a) {
+    case Algorithm::kLinear:
+      return "linear";
+    case Algorithm::kExponential:
+      return "exponential";
+    case Algorithm::kPredictive:
+      return "predictive";
+    case Algorithm::kTargetTracking:
+      return "target_tracking";
+  }
+  return "?";
+}
+std::string_view to_string(TargetMetric m) {
+  return m == TargetMetric::kCpu ? "cpu" : "rps_per_replica";
+}
+std::string_view to_string(Action a) {
+  switch (a) {
+    case Action::kNone:
+      return "none";
+    case Action::kUp:
+      return "up";
+    case Action::kDown:
+      return "down";
+  }
+  return "?";
+}
+
+std::optional<Algorithm> parse_algorithm(std::string_view s) {
+  for (auto a : {Algorithm::kLinear, Algorithm::kExponential, Algorithm::kPredictive,
+                 Algorithm::kTargetTracking})
+    if (s == to_string(a)) return a;
+  return std::nullopt;
+}
+std::optional<TargetMetric> parse_target_metric(std::string_view s) {
+  for (auto m : {TargetMetric::kCpu, TargetMetric::kRpsPerReplica})
+    if (s == to_string(m)) return m;
+  return std::nullopt;
+}
+
+std::vector<std::string> validate(const Knobs& k) {
+  std::vector<std::string> e;
+  // Comparisons are written so that NaN fails them; infinities are refused too.
+  auto need = [&e](bool ok, const char* name, double v, const std::string& range) {
+    if (!ok || std::isnan(v) || std::isinf(v))
+      e.push_back(std::string(name) + " = " + num(v) + ": must be " + range);
+  };
+  need(k.scale_up_cpu > 0, "scale_up_cpu", k.scale_up_cpu, "> 0");
+  need(k.scale_up_rps > 0, "scale_up_rps", k.scale_up_rps, "> 0");
+  need(k.scale_up_response_ms > 0, "scale_up_response_ms", k.scale_up_response_ms, "> 0");
+  need(k.scale_up_error_rate > 0 && k.scale_up_error_rate <= 1, "scale_up_error_rate",
+       k.scale_up_error_rate, "in (0, 1]");
+  auto down = [&need](double v, double up, const char* name, const char* up_name) {
+    need(v >= 0 && v < up, name, v, std::string(">= 0 and < ") + up_name + " (" + num(up) + ")");
+  };
+  down(k.scale_down_cpu, k.scale_up_cpu, "scale_down_cpu", "scale_up_cpu");
+  down(k.scale_down_rps, k.scale_up_rps, "scale_down_rps", "scale_up_rps");
+  down(k.scale_down_response_ms, k.scale_up_response_ms, "scale_down_response_ms",
+       "scale_up_response_ms");
+  need(k.min_replicas >= 1, "min_replicas", k.min_replicas, ">= 1");
+  need(k.max_replicas >= k.min_replicas, "max_replicas", k.max_replicas,
+       ">= min_replicas (" + num(k.min_replicas) + ")");
+  need(k.check_interval_s > 0, "check_interval_s", k.check_interval_s, "> 0");
+  need(k.cooldown_s >= 0, "cooldown_s", k.cooldown_s, ">= 0");
+  need(k.scale_down_stabilization_s >= 0, "scale_down_stabilization_s",
+       k.scale_down_stabilization_s, ">= 0");
+  if (k.algorithm == Algorithm::kPredictive)
+    need(k.window_s >= 2 * k.check_interval_s, "window_s", k.window_s,
+         ">= 2 x check_interval_s (" + num(2 * k.check_interval_s) +
+             ") for predictive: a line needs two samples");
+  else
+    need(k.window_s >= k.check_interval_s, "window_s", k.window_s,
+         ">= check_interval_s (" + num(k.check_interval_s) + "): it must hold a sample");
+  need(k.exponential_factor >= 1.5 && k.exponential_factor <= 2, "exponential_factor",
+       k.exponential_factor, "in [1.5, 2]");
+  need(k.target_value > 0, "target_value", k.target_value, "> 0");
+  if (k.predictive_horizon_s)
+    need(*k.predictive_horizon_s > 0, "predictive_horizon_s", *k.predictive_horizon_s, "> 0");
+  return e;
+}
+
+std::expected<Policy, std::vector<std::string>> Policy::create(Knobs knobs) {
+  auto errors = validate(knobs);
+  if (!errors.empty()) return std::unexpected(std::move(errors));
+  return Policy(std::move(knobs));
+}
+
+Decision Policy::decide(const std::deque<Sample>& window, double now_s, const State& state) const {
+  const Knobs& k = knobs_;
+  const std::uint32_t cur = state.current;
+  Decision d;
+  d.desired = cur;
+
+  // 1. Out of bounds (a crash, or knobs changed under a running stack): fix it now, whatever the
+  // cooldown says; being outside [min, max] is worse than scaling twice in a row.
+  if (cur < k.min_replicas || cur > k.max_replicas) {
+    const bool below = cur < k.min_replicas;
+    d.desired = below ? k.min_replicas : k.max_replicas;
+    d.action = below ? Action::kUp : Action::kDown;
+    d.reason = (below ? "below min: " : "above max: ") + std::to_string(cur) +
+               (below ? " < " : " > ") + std::to_string(d.desired) +
+               ", corrected at once (cooldown ignored)";
+    return d;
+  }
+
+  // 2. The window: (now - window_s, now]; later samples are not known yet at now_s.
+  std::vector<Sample> w;
+  for (const auto& s : window)
+    if (s.t_s > now_s - k.window_s && s.t_s <= now_s) w.push_back(s);
+  d.samples = w.size();
+  if (w.empty()) {
+    d.reason = "no samples in the last " + num(k.window_s) + " s";
+    return d;
+  }
+  d.observed = means(w);
+
+  // 3. The algorithm's proposal.
+  Proposal p = k.algorithm == Algorithm::kTargetTracking ? target_tracking(k, cur, d)
+                                                         : thresholds(k, w, now_s, cur, d);
+  if (p.down_condition) d.down_since_s = state.down_since_s.value_or(now_s);
+  d.reason = p.reason;
+  if (p.action == Action::kNone) return d;
+
+  // 4. Bounds.
+  const bool up = p.action == Action::kUp;
+  if (up ? cur >= k.max_replicas : cur <= k.min_replicas) {
+    d.reason += up ? "; at max " + std::to_string(k.max_replicas)
+                   : "; at min " + std::to_string(k.min_replicas);
+    return d;
+  }
+  const std::uint32_t desired = up ? clamp_count(p.desired, cur + 1, k.max_replicas)
+                                   : clamp_count(p.desired, k.min_replicas, cur - 1);
+  if (up && p.desired > k.max_replicas) d.reason += "; capped at max " + num(k.max_replicas);
+  if (!up && p.desired < k.min_replicas) d.reason += "; floored at min " + num(k.min_replicas);
+
+  // 5. Stabilisation: down only after the condition has held continuously for the window.
+  if (!up) {
+    const double held = now_s - *d.down_since_s;
+    if (held < k.scale_down_stabilization_s) {
+      d.reason += "; down condition held " + num(held) + " s of " +
+                  num(k.scale_down_stabilization_s) + " s";
+      return d;
+    }
+  }
+
+  // 6. Cooldown: released at exactly cooldown_s after the last scale event.
+  if (state.last_scale_s) {
+    const double since = now_s - *state.last_scale_s;
+    if (since < k.cooldown_s) {
+      d.reason +=
+          "; cooldown: " + num(k.cooldown_s - since) + " s of " + num(k.cooldown_s) + " s left";
+      return d;
+    }
+  }
+  d.action = p.action;
+  d.desired = desired;
+  return d;
+}
+
+}  // namespace lg::stack::autoscaler

@@ -1,0 +1,154 @@
+// The autoscaler's policy: which replica count to ask for, given a window of observations.
+//
+// Pure: no I/O, no clock read (time is an input: seconds since the autoscaler started), no
+// hidden state. The same arguments always give the same Decision, so it is tested with tables
+// (tests/stack/autoscaler_policy_test.cpp, autoscaler_knobs_test.cpp), never with sleeps.
+//
+// Who does what:
+//  - The controller (the autoscaler process) samples HAProxy and /proc every check interval,
+//    keeps the samples, calls Policy::decide(), applies the Decision through the stack's replica
+//    management (add with readiness, remove with drain) and carries State between calls.
+//  - Every applied Decision with an action other than kNone is a scale event: the controller
+//    sets State::last_scale_s to its time (which starts the cooldown).
+//  - Recovery is NOT a policy decision: a replica that fails its health checks is replaced by the
+//    controller with a fresh one. The count does not change, it is not a scale event, and it
+//    neither starts nor extends a cooldown (State::last_scale_s is left alone).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lg::stack::autoscaler {
+
+// One observation per check interval.
+struct Sample {
+  double t_s = 0;              // seconds since the autoscaler started
+  double cpu_percent = 0;      // mean over replicas of the replica's processes' CPU, % of one
+                               // core (>= 0; may exceed 100 when a replica uses several cores)
+  double rps_per_replica = 0;  // requests/s over the interval, divided by the replicas serving
+  double response_ms = 0;      // HAProxy's average response time, ms
+  double error_rate = 0;       // share of 5xx responses over the interval, in [0, 1]
+  std::uint32_t replicas = 0;  // replicas in HAProxy when sampled (recorded; the decision uses
+                               // State::current, the count the controller has applied)
+  std::uint32_t healthy = 0;   // of which passing health checks (recorded, not a trigger)
+  double queue = 0;            // requests queued in HAProxy (recorded, not a trigger: the seeds
+                               // give it no threshold)
+};
+
+enum class Algorithm : std::uint8_t {
+  kLinear,          // +1 / -1 per scale event
+  kExponential,     // up to ceil(current x exponential_factor) (at least +1); down -1 (gentle)
+  kPredictive,      // +1 / -1, but UP also fires on the least-squares trend over the window
+                    // projected horizon_s() ahead; down uses observed values only
+  kTargetTracking,  // Kubernetes HPA: ceil(current x observed / target); no change while
+                    // observed / target is in [0.9, 1.1]; down still waits for stabilisation.
+                    // Uses only the target metric (the scale_up_*/scale_down_* knobs are unused)
+};
+enum class TargetMetric : std::uint8_t { kCpu, kRpsPerReplica };
+
+std::string_view to_string(Algorithm a);     // "linear", "exponential", "predictive",
+                                             // "target_tracking"
+std::string_view to_string(TargetMetric m);  // "cpu", "rps_per_replica"
+std::optional<Algorithm> parse_algorithm(std::string_view s);  // inverse of to_string
+std::optional<TargetMetric> parse_target_metric(std::string_view s);
+
+// The seeds' defaults; every knob can be overridden (tests use intervals of 1-2 s).
+struct Knobs {
+  // Scale up when ANY of these is strictly exceeded (window means).
+  double scale_up_cpu = 70;            // %, of one core; > 0
+  double scale_up_rps = 100;           // requests/s per replica; > 0
+  double scale_up_response_ms = 1000;  // ms; > 0
+  double scale_up_error_rate = 0.05;   // share of 5xx, in (0, 1]
+  // Scale down only when ALL three are strictly below (window means), no up trigger fires, and
+  // that has held continuously for scale_down_stabilization_s. Each in [0, its scale_up_*).
+  double scale_down_cpu = 30;
+  double scale_down_rps = 50;
+  double scale_down_response_ms = 200;
+
+  std::uint32_t min_replicas = 2;           // >= 1
+  std::uint32_t max_replicas = 10;          // >= min_replicas
+  double check_interval_s = 30;             // time between samples; > 0
+  double cooldown_s = 120;                  // after a scale event, no other one for this long; >= 0
+  double window_s = 60;                     // samples in (now - window_s, now] are averaged;
+                                            // >= check_interval_s (>= 2 x for predictive: a line
+                                            // needs two points)
+  double scale_down_stabilization_s = 300;  // the down condition must have held this long; >= 0
+
+  Algorithm algorithm = Algorithm::kLinear;
+  double exponential_factor = 1.5;  // in [1.5, 2]
+  TargetMetric target_metric = TargetMetric::kCpu;
+  double target_value = 50;  // in the target metric's unit (% or requests/s per replica); > 0
+  std::optional<double> predictive_horizon_s;  // s ahead of now; > 0; unset = 2 x check interval
+
+  double horizon_s() const { return predictive_horizon_s.value_or(2 * check_interval_s); }
+};
+
+// Every bad knob, one line each: "<name> = <value>: must be <accepted range>". Empty = valid.
+std::vector<std::string> validate(const Knobs& k);
+
+// What the controller carries from one decision to the next.
+struct State {
+  std::uint32_t current = 0;           // replicas now (as applied by the controller)
+  std::optional<double> last_scale_s;  // time of the last scale event; unset = none yet
+  std::optional<double> down_since_s;  // since when the down condition has held; unset = it
+                                       // does not hold. Feed back Decision::down_since_s. A
+                                       // scale-down does not reset it: while load stays low,
+                                       // further steps are spaced by the cooldown alone.
+};
+
+// Window means of the inputs (or, for the predictive algorithm, their projection).
+struct Inputs {
+  double cpu_percent = 0;
+  double rps_per_replica = 0;
+  double response_ms = 0;
+  double error_rate = 0;
+  double queue = 0;
+};
+
+enum class Action : std::uint8_t { kNone, kUp, kDown };
+std::string_view to_string(Action a);  // "none", "up", "down"
+
+struct Decision {
+  std::uint32_t desired = 0;  // always in [min, max]; == State::current when action is kNone
+  Action action = Action::kNone;
+  // For people: which input crossed which threshold ("cpu 83.1% > 70%"), or what held it back
+  // ("...; cooldown: 45 s of 120 s left", "...; at max 10").
+  std::string reason;
+  std::size_t samples = 0;          // samples averaged (those in (now - window_s, now])
+  Inputs observed;                  // their means
+  std::optional<Inputs> projected;  // predictive only: the line fits evaluated at now + horizon
+  // The down condition's start after this decision (now if it starts holding now, the previous
+  // value if it still holds, unset if it does not): pass it as State::down_since_s next time.
+  std::optional<double> down_since_s;
+};
+
+class Policy {
+ public:
+  // Precondition: validate(knobs) is empty. Use create() where knobs come from outside.
+  explicit Policy(Knobs knobs) : knobs_(std::move(knobs)) {}
+  static std::expected<Policy, std::vector<std::string>> create(Knobs knobs);
+
+  const Knobs& knobs() const { return knobs_; }
+
+  // The decision at time now_s. `window` may hold older or later samples: only those with
+  // t_s in (now_s - window_s, now_s] are used, in any order. Order of rules:
+  //  1. current outside [min, max] (e.g. after a crash): back to the nearest bound at once,
+  //     ignoring cooldown and samples;
+  //  2. no samples in the window: no change;
+  //  3. the algorithm proposes up, down or nothing; up wins over down;
+  //  4. up at max / down at min: no change; otherwise clamped to [min, max];
+  //  5. down needs the down condition held for scale_down_stabilization_s;
+  //  6. no scale event before cooldown_s have passed since the last one (allowed at exactly).
+  Decision decide(const std::deque<Sample>& window, double now_s, const State& state) const;
+
+ private:
+  Knobs knobs_;
+};
+
+}  // namespace lg::stack::autoscaler
