@@ -22,7 +22,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LOADGEN = os.path.join(ROOT, "build", "loadgen", "app", "loadgen")
+LOADGEN = os.environ.get("LOADGEN", os.path.join(ROOT, "build", "loadgen", "app", "loadgen"))
 PORT = 18090
 URL = f"http://127.0.0.1:{PORT}/index.html"
 

@@ -18,7 +18,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LOADGEN = os.path.join(ROOT, "build", "loadgen", "app", "loadgen")
+LOADGEN = os.environ.get("LOADGEN", os.path.join(ROOT, "build", "loadgen", "app", "loadgen"))
 BASE = 18200
 PATHS = {
     "/api/work?ms=20": [50, 100, 150, 200, 250, 300, 400, 500, 600, 800, 1000],

@@ -12,6 +12,7 @@
 #include "loadgen/core/url.h"
 #include "loadgen/engine/coordinator.h"
 #include "reports/result_json.h"
+#include "reports/stack_events.h"
 #include "scenarios/scenario_loader.h"
 #include "stack/embedded_stack.h"
 
@@ -128,7 +129,20 @@ std::expected<std::unique_ptr<stack::EmbeddedStack>, int> stack_for(RunPlan& pla
   return std::move(*s);
 }
 
-int run_plan(const Command& cmd, const RunPlan& p) {
+// The replica count as HAProxy sees it: slots not in maintenance, and those UP.
+std::pair<std::int32_t, std::int32_t> count_replicas(const stack::HaproxyApi& api) {
+  auto stats = api.show_stat(stack::kBackend);
+  if (!stats) return {-1, -1};
+  std::int32_t in_lb = 0, up = 0;
+  for (const auto& s : *stats) {
+    if (s.kind != stack::StatRowKind::kServer || s.status == "MAINT") continue;
+    ++in_lb;
+    if (s.status.starts_with("UP")) ++up;
+  }
+  return {in_lb, up};
+}
+
+int run_plan(const Command& cmd, const RunPlan& p, const stack::EmbeddedStack* embedded) {
   const bool live = !cmd.quiet && isatty(STDERR_FILENO);
   engine::RunHooks hooks;
   hooks.stop_flag = &interrupt_flag();
@@ -142,10 +156,23 @@ int run_plan(const Command& cmd, const RunPlan& p) {
                  format_url(p.target).c_str(), p.steps.size(),
                  static_cast<double>(p.total_duration_ns()) / 1e9);
   }
+  if (embedded != nullptr) {
+    // Ground truth each second: what the load balancer routes to, not the autoscaler's word.
+    hooks.sample_replicas = [embedded] { return count_replicas(embedded->api()); };
+  }
   auto result = engine::run(p, hooks);
   if (!result) {
     std::cerr << "loadgen: " << result.error().message << '\n';
     return result.error().exit_code;
+  }
+  if (embedded != nullptr) {
+    auto events = reports::read_stack_events(embedded->layout().dir / "autoscaler" / "events.jsonl",
+                                             result->started_unix_ms);
+    if (events) {
+      result->stack_events = std::move(*events);
+    } else {
+      std::cerr << "loadgen: " << events.error() << '\n';
+    }
   }
   const auto checks = generator_checks(*result);
   const auto out_dir = cmd.out_dir.empty() ? default_out_dir(p) : cmd.out_dir;
@@ -185,7 +212,7 @@ int run_command(const Command& cmd) {
     std::cerr << "loadgen: interrupted before the run started\n";
     return kExitInterrupted;  // `embedded` tears the stack down on the way out
   }
-  const int code = run_plan(cmd, *plan);
+  const int code = run_plan(cmd, *plan, embedded.get());
   install_interrupt_flag();  // libuv restored the default handlers: keep teardown interruptible
   return code;
 }
