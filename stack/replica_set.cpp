@@ -87,10 +87,14 @@ std::expected<void, std::string> ReplicaSet::remove(milliseconds drain_deadline)
   // No request may be lost: stop new ones, let current ones finish, only then stop nginx.
   if (auto r = api_.set_server_state(kBackend, name, ServerAdminState::kDrain); !r) return r;
   const auto deadline = std::chrono::steady_clock::now() + drain_deadline;
-  if (auto r = api_.wait_sessions_zero(kBackend, name, deadline); !r) return r;
+  // A drain that never finishes (a hung request) must not leave the slot draining forever:
+  // remove it anyway, and say that sessions were cut.
+  const auto drained = api_.wait_sessions_zero(kBackend, name, deadline);
   if (auto r = api_.set_server_state(kBackend, name, ServerAdminState::kMaint); !r) return r;
   active_.pop_back();
-  return stop(slot);
+  if (auto r = stop(slot); !r) return r;
+  if (!drained) return std::unexpected("stack: removed " + name + " anyway: " + drained.error());
+  return {};
 }
 
 std::expected<void, std::string> ReplicaSet::replace(std::uint32_t slot) {

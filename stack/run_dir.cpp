@@ -73,8 +73,8 @@ bool valid_suffix(std::string_view suffix) {
   if (suffix.size() < 2 || suffix.size() > 33 || suffix[0] != '.') return false;
   if (suffix.starts_with(".tmp-")) return false;
   return std::ranges::all_of(suffix.substr(1), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 

@@ -80,9 +80,10 @@ struct StopOutcome {
   How how = How::kGone;
 };
 
-// Stops every group recorded in dir/pids, last started first, whether the owner is alive or
-// not: its stop signal to the group, up to `grace` for the group to empty, then SIGKILL and up
-// to 2 s more. Only an unreadable `pids` file is an error. Leaves the directory in place.
+// Stops every group recorded in the run (read_pids: `pids` and every `pids.<suffix>`), in the
+// reverse of read_pids' order, whether the owner is alive or not: its stop signal to the group,
+// up to `grace` for the group to empty, then SIGKILL and up to 2 s more. Only an unreadable
+// pids file is an error. Leaves the directory in place.
 std::expected<std::vector<StopOutcome>, std::string> stop_recorded(
     const std::filesystem::path& dir,
     std::chrono::milliseconds grace = std::chrono::milliseconds{5000});

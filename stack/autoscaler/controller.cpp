@@ -20,6 +20,11 @@ std::string fixed(double v, int decimals) {
   return buf.data();
 }
 
+void stamp(Event& e, std::chrono::system_clock::time_point t) {
+  e.time = iso8601_utc(t);
+  e.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
 std::string slot_name(std::uint32_t slot) {
   return "web" + std::to_string(slot);
 }
@@ -72,6 +77,7 @@ std::string iso8601_utc(std::chrono::system_clock::time_point t) {
 std::string to_json_line(const Event& e) {
   nlohmann::ordered_json j;
   j["time"] = e.time;
+  j["unix_ms"] = e.unix_ms;
   j["t_s"] = std::round(e.t_s * 1000.0) / 1000.0;
   j["type"] = std::string(to_string(e.type));
   j["from"] = e.from;
@@ -178,7 +184,8 @@ void Controller::recover(const Observation& obs, double now_s) {
   for (const auto& h : obs.replicas) {
     std::string reason;
     if (!h.processes_alive) {
-      reason = slot_name(h.slot) + ": its nginx or PHP-FPM process is gone";
+      reason = slot_name(h.slot) + ": " + (h.gone.empty() ? std::string("a process") : h.gone) +
+               " exited";
     } else if (h.status.starts_with("DOWN")) {
       const auto streak = down_streak_[h.slot] + 1;
       if (streak >= options_.down_checks) {
@@ -201,7 +208,7 @@ void Controller::recover(const Observation& obs, double now_s) {
       continue;
     }
     Event e;
-    e.time = iso8601_utc(options_.wall_clock());
+    stamp(e, options_.wall_clock());
     e.t_s = now_s;
     e.type = EventType::kRecovery;
     e.from = e.to = count();
@@ -287,7 +294,7 @@ void Controller::decide_and_act(double now_s) {
   if (after == before) return;
   state_.last_scale_s = now_s;  // a scale event: the cooldown starts
   Event e;
-  e.time = iso8601_utc(options_.wall_clock());
+  stamp(e, options_.wall_clock());
   e.t_s = now_s;
   e.type = after > before ? EventType::kScaleUp : EventType::kScaleDown;
   e.from = before;

@@ -16,8 +16,9 @@
 //     the next check decides again.
 //
 // Event log (ControllerOptions::event_log), one JSON object per line, appended and flushed:
-//   {"time": "2024-05-01T12:00:03.250Z", "t_s": 12.004, "type": "scale_up"|"scale_down"|
-//    "recovery", "from": 2, "to": 3, "slot": 3 (recovery only), "reason": "cpu 83% > 70%",
+//   {"time": "2024-05-01T12:00:03.250Z", "unix_ms": 1714564803250, "t_s": 12.004,
+//    "type": "scale_up"|"scale_down"|"recovery", "from": 2, "to": 3, "slot": 3 (recovery
+//    only), "reason": "cpu 83% > 70%",
 //    "inputs": {"cpu_percent", "rps_per_replica", "response_ms", "error_rate", "queue",
 //               "replicas", "healthy"}}
 // "inputs" of a scale event are what the policy compared: the window means (cpu..queue), with
@@ -52,9 +53,9 @@ namespace lg::stack::autoscaler {
 class ReplicaActions {
  public:
   virtual ~ReplicaActions() = default;
-  virtual std::vector<std::uint32_t> active() = 0;                    // slots, ascending
-  virtual std::expected<std::uint32_t, std::string> add() = 0;         // returns the slot
-  virtual std::expected<void, std::string> remove() = 0;               // drains first
+  virtual std::vector<std::uint32_t> active() = 0;              // slots, ascending
+  virtual std::expected<std::uint32_t, std::string> add() = 0;  // returns the slot
+  virtual std::expected<void, std::string> remove() = 0;        // drains first
   virtual std::expected<void, std::string> replace(std::uint32_t slot) = 0;
 };
 
@@ -88,8 +89,9 @@ struct EventInputs {
 };
 
 struct Event {
-  std::string time;  // ISO-8601 UTC wall clock, milliseconds: "2024-05-01T12:00:03.250Z"
-  double t_s = 0;    // seconds since the autoscaler started (monotonic)
+  std::string time;          // ISO-8601 UTC wall clock, milliseconds: "2024-05-01T12:00:03.250Z"
+  std::int64_t unix_ms = 0;  // the same instant, milliseconds since 1970 (UTC)
+  double t_s = 0;            // seconds since the autoscaler started (monotonic)
   EventType type = EventType::kScaleUp;
   std::uint32_t from = 0;
   std::uint32_t to = 0;
@@ -106,9 +108,9 @@ std::string iso8601_utc(std::chrono::system_clock::time_point t);
 
 // What the endpoint shows.
 struct ControllerStatus {
-  std::uint32_t current = 0;      // active replicas after the last check (or at start)
-  std::uint32_t desired = 0;      // the last decision's desired count
-  EventInputs inputs;             // the last decision's inputs (see the event log's "inputs")
+  std::uint32_t current = 0;  // active replicas after the last check (or at start)
+  std::uint32_t desired = 0;  // the last decision's desired count
+  EventInputs inputs;         // the last decision's inputs (see the event log's "inputs")
   std::optional<double> last_decision_s;  // t_s of the last decision; unset before the first
   Action last_action = Action::kNone;
   std::string last_reason = "no decision yet";

@@ -272,9 +272,8 @@ std::string render_metrics(const ControllerStatus& s) {
        "Seconds since the autoscaler started at its last decision (0 before the first).");
   o += "loadgen_autoscaler_last_decision_seconds " + number(s.last_decision_s.value_or(0)) + "\n";
   help("loadgen_autoscaler_last_decision", "gauge", "The last decision: action and reason.");
-  o += "loadgen_autoscaler_last_decision{action=\"" +
-       escape_label_value(to_string(s.last_action)) + "\",reason=\"" +
-       escape_label_value(s.last_reason) + "\"} 1\n";
+  o += "loadgen_autoscaler_last_decision{action=\"" + escape_label_value(to_string(s.last_action)) +
+       "\",reason=\"" + escape_label_value(s.last_reason) + "\"} 1\n";
   help("loadgen_autoscaler_scale_events_total", "counter", "Scale events by direction.");
   o += "loadgen_autoscaler_scale_events_total{direction=\"up\"} " + std::to_string(s.scale_ups) +
        "\n";

@@ -47,6 +47,7 @@ Observation observe(const Snapshot* previous, const Snapshot& current) {
     ReplicaHealth h;
     h.slot = r.slot;
     h.processes_alive = r.alive;
+    h.gone = r.gone;
     if (const auto it = servers.find("web" + std::to_string(r.slot)); it != servers.end()) {
       h.status = it->second->status;
       h.check_status = it->second->check_status;
@@ -81,7 +82,8 @@ Observation observe(const Snapshot* previous, const Snapshot& current) {
     if (const ServerStat* then = backend_row(previous->stats)) {
       const auto all = increment(responses(*then), responses(*now));
       const auto errors = increment(then->hrsp[4], now->hrsp[4]);
-      if (all > 0) s.error_rate = std::min(1.0, static_cast<double>(errors) / static_cast<double>(all));
+      if (all > 0)
+        s.error_rate = std::min(1.0, static_cast<double>(errors) / static_cast<double>(all));
     }
   }
 
@@ -90,9 +92,8 @@ Observation observe(const Snapshot* previous, const Snapshot& current) {
   double cpu_sum = 0;
   std::uint32_t measured = 0;
   for (const auto& r : current.replicas) {
-    const auto it = std::ranges::find_if(previous->replicas, [&r](const Snapshot::Replica& p) {
-      return p.slot == r.slot;
-    });
+    const auto it = std::ranges::find_if(
+        previous->replicas, [&r](const Snapshot::Replica& p) { return p.slot == r.slot; });
     if (it == previous->replicas.end() || !it->alive || !r.alive || r.cpu_s < it->cpu_s) continue;
     cpu_sum += (r.cpu_s - it->cpu_s) / dt * 100.0;
     ++measured;
@@ -130,6 +131,8 @@ std::expected<Observation, std::string> MetricsSource::observe_at(double t_s) {
     Snapshot::Replica rep;
     rep.slot = r.slot;
     rep.alive = r.nginx_running && r.fpm_running;
+    if (!r.nginx_running) rep.gone = "nginx";
+    if (!r.fpm_running) rep.gone += rep.gone.empty() ? "PHP-FPM" : " and PHP-FPM";
     rep.cpu_s = group_cpu_seconds({r.nginx_pid, r.fpm_pid});
     snap.replicas.push_back(rep);
   }

@@ -44,8 +44,9 @@ struct Snapshot {
     std::uint32_t slot = 0;
     bool alive = false;  // nginx and PHP-FPM leaders both running
     double cpu_s = 0;    // utime + stime of the live members of both groups, seconds
+    std::string gone;    // when not alive: "nginx", "PHP-FPM" or "nginx and PHP-FPM"
   };
-  double t_s = 0;                // monotonic, seconds since the autoscaler started
+  double t_s = 0;                 // monotonic, seconds since the autoscaler started
   std::vector<ServerStat> stats;  // the backend's server rows and its BACKEND row
   std::vector<Replica> replicas;  // the active slots, ascending
 };
@@ -56,10 +57,11 @@ struct ReplicaHealth {
   std::string status;        // HAProxy's status of server web<slot> ("" if the row is missing)
   std::string check_status;  // "L7OK", "L4CON", ...
   bool processes_alive = false;
+  std::string gone;  // when not alive: which of its processes ("nginx", "PHP-FPM", both)
 };
 
 struct Observation {
-  std::optional<Sample> sample;       // nullopt on the first check (no interval yet)
+  std::optional<Sample> sample;         // nullopt on the first check (no interval yet)
   std::vector<ReplicaHealth> replicas;  // every active slot, ascending
 };
 

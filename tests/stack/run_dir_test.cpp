@@ -194,8 +194,8 @@ TEST_CASE("read_pids is the union of pids and every pids.<suffix> file", "[run_d
   for (const auto& p : *all) names.push_back(p.name);
   // Helpers' files first (by name), then the run's own: stopped in reverse, the autoscaler
   // goes before the replicas it would otherwise replace.
-  CHECK(names == std::vector<std::string>{"fpm-1", "nginx-1", "extra", "mariadb", "haproxy",
-                                          "autoscaler"});
+  CHECK(names ==
+        std::vector<std::string>{"fpm-1", "nginx-1", "extra", "mariadb", "haproxy", "autoscaler"});
   CHECK((*all)[1].stop_signal == SIGQUIT);
   CHECK((*all)[1].pid == 1261);
 
@@ -208,8 +208,8 @@ TEST_CASE("read_pids is the union of pids and every pids.<suffix> file", "[run_d
   REQUIRE(stopped);
   names.clear();
   for (const auto& o : *stopped) names.push_back(o.process.name);
-  CHECK(names == std::vector<std::string>{"autoscaler", "haproxy", "mariadb", "extra", "nginx-1",
-                                          "fpm-1"});
+  CHECK(names ==
+        std::vector<std::string>{"autoscaler", "haproxy", "mariadb", "extra", "nginx-1", "fpm-1"});
 
   // Only the `pids` file missing: the helpers' records still count.
   fs::remove(dir / "pids");
