@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -214,6 +215,19 @@ int run_command(const Command& cmd) {
   }
   const int code = run_plan(cmd, *plan, embedded.get());
   install_interrupt_flag();  // libuv restored the default handlers: keep teardown interruptible
+  if (embedded) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto down = embedded->down();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    if (!down) {
+      std::cerr << "loadgen: stack teardown: " << down.error() << '\n';
+      return code == kExitPass ? kExitEnvironment : code;
+    }
+    if (!cmd.quiet)
+      std::fprintf(stderr, "loadgen: stack down in %lld ms\n", static_cast<long long>(ms));
+  }
   return code;
 }
 
