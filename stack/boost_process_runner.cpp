@@ -1,4 +1,5 @@
 #include "stack/boost_process_runner.h"
+#include "stack/posix_fd.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -35,25 +36,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
-
-// An owned file descriptor (parent side only).
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-std::string errno_text(int err) {
-  return std::strerror(err);
-}
 
 // glibc 2.36's <sys/pidfd.h> lacks extern "C" (fixed in 2.37), so call the syscall directly.
 int open_pidfd(int pid) {

@@ -1,4 +1,5 @@
 #include "stack/haproxy_api.h"
+#include "stack/posix_fd.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -27,30 +28,6 @@ using std::chrono::milliseconds;
 constexpr std::size_t kMaxReplyBytes = 16u << 20;
 // Between two `show stat` polls in wait_sessions_zero.
 constexpr milliseconds kDrainPollInterval{20};
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-std::string errno_text(int err) {
-  return std::strerror(err);
-}
-
-// Milliseconds left until `deadline`, for poll(): 0 when it has passed.
-int poll_ms(Clock::time_point deadline) {
-  const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now()).count();
-  return static_cast<int>(std::clamp<long long>(left, 0, 1'000'000));
-}
 
 // Waits for `events` on `fd` until `deadline`. False on timeout; errno-style error otherwise.
 std::expected<bool, std::string> wait_fd(int fd, short events, Clock::time_point deadline) {

@@ -1,4 +1,5 @@
 #include "stack/http_probe.h"
+#include "stack/posix_fd.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -20,25 +21,6 @@ using std::chrono::milliseconds;
 
 // Probe replies are small (/health, a JSON row); the cap keeps a runaway body bounded.
 constexpr std::size_t kMaxResponseBytes = 64u << 20;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-int poll_ms(Clock::time_point deadline) {
-  const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now()).count();
-  return static_cast<int>(std::clamp<long long>(left, 0, 1'000'000));
-}
 
 // True when `events` are ready, false on timeout, an error text if poll fails.
 std::expected<bool, std::string> wait_fd(int fd, short events, Clock::time_point deadline) {

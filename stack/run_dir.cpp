@@ -1,4 +1,5 @@
 #include "stack/run_dir.h"
+#include "stack/posix_fd.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -27,10 +28,6 @@ constexpr const char* kPidsFile = "pids";
 constexpr const char* kDetachedFile = "detached";
 constexpr auto kPollInterval = 10ms;   // how often a stopping group is looked up in /proc
 constexpr auto kKillTimeout = 2000ms;  // SIGKILL is not refusable; this only covers D state
-
-std::string errno_text(int err) {
-  return std::strerror(err);
-}
 
 template <typename T>
 bool parse_number(std::string_view text, T& out) {

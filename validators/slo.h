@@ -1,0 +1,114 @@
+// SLO expressions in k6's threshold style: metric, aggregation, operator, value with units.
+// Parsed and checked at load time into typed values; evaluate.h judges them against a RunResult.
+//
+// Grammar (EBNF; blanks are allowed between any two tokens, names are case-sensitive):
+//
+//   slo          = selector , ( comparison | range ) ;
+//   comparison   = op , value ;
+//   op           = "<=" | ">=" | "==" | "!=" | "<" | ">" ;
+//   range        = "within" , "[" , value , "," , value , "]" ;        (* low <= x <= high *)
+//   selector     = aggregation                                  (* latency, e.g. "p95" *)
+//                | time_metric , [ "." , aggregation ]          (* "service.p95", "lag.p99" *)
+//                | "errors" , [ "." , error_kind ]              (* a count of failed requests *)
+//                | "replicas" , [ "." , ( "min" | "max" | "mean" ) ]
+//                | other_metric ;
+//   time_metric  = "latency" | "service" | "lag" ;
+//   aggregation  = percentile | "median" | "max" | "min" | "mean" | "avg" ;
+//   percentile   = "p" , number | "p(" , number , ")" ;        (* 0 <= number <= 100 *)
+//   error_kind   = "connect" | "timeout" | "read" | "write" | "parse" | "http_4xx" | "http_5xx" ;
+//   other_metric = "error_rate" | "late_rate" | "dropped_rate"  (* fractions *)
+//                | "dropped" | "late"                            (* counts *)
+//                | "rps" ;                                       (* achieved request rate *)
+//   value        = number , [ unit ] ;
+//   number       = digits , [ "." , [ digits ] ] | "." , digits ;
+//   unit         = "ns" | "us" | "ms" | "s" | "m" | "min" | "h"  (* times; none = ms *)
+//                | "%"                                           (* fractions; none = 0..1 *)
+//                | "/s" | "/m" | "/min" | "/h" ;                 (* rps; none = /s *)
+//
+// Meaning. latency is from the intended send (the SLO number), service from the actual send,
+// lag is the generator's dispatch lag behind its schedule. A time metric without aggregation is
+// an error ("latency < 1s" does not say which statistic). "median" is p50, "avg" is mean.
+// "replicas" without aggregation (and "replicas within [..]") holds for every second's reading.
+// Counts and replica numbers must be whole. Units must suit the metric ("rps < 5ms" is an error).
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loadgen/core/counters.h"
+
+namespace lg::validators {
+
+enum class Metric {
+  kLatency,      // ms, from the intended send
+  kService,      // ms, from the actual send
+  kLag,          // ms, generator dispatch lag
+  kErrorRate,    // fraction: failed / (completed + failed + dropped)
+  kLateRate,     // fraction: late / sent
+  kDroppedRate,  // fraction: dropped / scheduled
+  kErrors,       // count of failed requests (all, or one ErrorKind)
+  kDropped,      // count
+  kLate,         // count
+  kRps,          // achieved request rate, 1/s
+  kReplicas,     // replicas in the load balancer, from the per-second timeline
+};
+
+enum class AggKind {
+  kPercentile,  // Aggregation::percentile holds the percent (0..100)
+  kMax,
+  kMin,
+  kMean,
+  kRate,   // the metric is a rate or fraction itself (error_rate, rps)
+  kCount,  // the metric is a count (errors, dropped, late)
+  kEach,   // every per-second reading (replicas)
+};
+
+struct Aggregation {
+  AggKind kind = AggKind::kRate;
+  double percentile = 0;  // only for kPercentile
+  bool operator==(const Aggregation&) const = default;
+};
+
+enum class Op { kLess, kLessEqual, kGreater, kGreaterEqual, kEqual, kNotEqual, kWithin };
+
+struct Slo {
+  Metric metric = Metric::kLatency;
+  Aggregation agg;
+  Op op = Op::kLess;
+  double limit = 0;       // base unit: ms for times, fraction for rates, 1/s for rps; low bound
+                          // for kWithin
+  double limit_high = 0;  // kWithin only: the high bound
+  std::optional<ErrorKind> error_kind;  // kErrors only: one category (none = every category)
+  std::string text;                     // the expression as written (trimmed)
+};
+
+// Parses and checks one expression. Errors read
+//   SLO "TEXT": at column C: WHAT; accepted: LIST
+// with C 1-based into the trimmed text.
+std::expected<Slo, std::string> parse_slo(std::string_view text);
+
+// Parses every expression and returns all errors (one per bad expression), not just the first.
+std::expected<std::vector<Slo>, std::vector<std::string>> parse_slos(
+    const std::vector<std::string>& texts);
+
+// Whether the metric exists and the aggregation (and error kind, operator, bounds) suits it.
+// parse_slo applies it; call it on Slo values built by hand (e.g. from the short "slo" form).
+// The error names the metric and lists the aggregations it accepts.
+std::expected<void, std::string> check_slo(const Slo& slo);
+
+std::string_view metric_name(Metric m);
+std::string_view op_text(Op op);
+// "p95", "p99.9", "max", "mean", "min", "rate", "count", "each".
+std::string aggregation_name(const Aggregation& a);
+// The aggregations a metric accepts, for messages: e.g. "p<N>, p(<N>), median, max, min, mean".
+std::string_view accepted_aggregations(Metric m);
+// The limit in the metric's units for reports: "1.00s", "5%", "100/s", "0", "[2, 10]".
+std::string format_limit(const Slo& slo);
+// A value of the metric in its units, as format_limit prints it.
+std::string format_value(Metric m, double value);
+
+}  // namespace lg::validators

@@ -1,0 +1,55 @@
+// Internal to validators/: what slo.cpp (the parser) and slo_names.cpp (checks, names and
+// formatting) share. Not part of the public API.
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "validators/slo.h"
+
+namespace lg::validators::detail {
+
+enum class Family { kTime, kFraction, kCount, kRps, kReplicas };
+
+inline Family family_of(Metric m) {
+  switch (m) {
+    case Metric::kLatency:
+    case Metric::kService:
+    case Metric::kLag:
+      return Family::kTime;
+    case Metric::kErrorRate:
+    case Metric::kLateRate:
+    case Metric::kDroppedRate:
+      return Family::kFraction;
+    case Metric::kErrors:
+    case Metric::kDropped:
+    case Metric::kLate:
+      return Family::kCount;
+    case Metric::kRps:
+      return Family::kRps;
+    case Metric::kReplicas:
+      return Family::kReplicas;
+  }
+  return Family::kCount;
+}
+
+inline constexpr std::array<std::pair<std::string_view, Metric>, 11> kMetrics{{
+    {"latency", Metric::kLatency},
+    {"service", Metric::kService},
+    {"lag", Metric::kLag},
+    {"error_rate", Metric::kErrorRate},
+    {"late_rate", Metric::kLateRate},
+    {"dropped_rate", Metric::kDroppedRate},
+    {"errors", Metric::kErrors},
+    {"dropped", Metric::kDropped},
+    {"late", Metric::kLate},
+    {"rps", Metric::kRps},
+    {"replicas", Metric::kReplicas},
+}};
+
+// A number in up to `precision` significant digits, without trailing zeros.
+std::string fmt_number(double v, int precision = 6);
+
+}  // namespace lg::validators::detail

@@ -1,0 +1,153 @@
+// Checks, names and formatting of Slo values (slo.h); the parser is in slo.cpp.
+#include <cmath>
+#include <sstream>
+
+#include "loadgen/core/units.h"
+#include "validators/slo.h"
+#include "validators/slo_detail.h"
+
+namespace lg::validators {
+namespace detail {
+
+std::string fmt_number(double v, int precision) {
+  std::ostringstream o;
+  o.precision(precision);
+  o << v;
+  return o.str();
+}
+
+}  // namespace detail
+
+using detail::Family;
+using detail::family_of;
+using detail::fmt_number;
+using detail::kMetrics;
+
+std::string_view metric_name(Metric m) {
+  for (const auto& [name, mm] : kMetrics)
+    if (mm == m) return name;
+  return "?";
+}
+
+std::string_view op_text(Op op) {
+  switch (op) {
+    case Op::kLess:
+      return "<";
+    case Op::kLessEqual:
+      return "<=";
+    case Op::kGreater:
+      return ">";
+    case Op::kGreaterEqual:
+      return ">=";
+    case Op::kEqual:
+      return "==";
+    case Op::kNotEqual:
+      return "!=";
+    case Op::kWithin:
+      return "within";
+  }
+  return "?";
+}
+
+std::string aggregation_name(const Aggregation& a) {
+  switch (a.kind) {
+    case AggKind::kPercentile:
+      return "p" + fmt_number(a.percentile);
+    case AggKind::kMax:
+      return "max";
+    case AggKind::kMin:
+      return "min";
+    case AggKind::kMean:
+      return "mean";
+    case AggKind::kRate:
+      return "rate";
+    case AggKind::kCount:
+      return "count";
+    case AggKind::kEach:
+      return "each";
+  }
+  return "?";
+}
+
+std::string_view accepted_aggregations(Metric m) {
+  switch (family_of(m)) {
+    case Family::kTime:
+      return "p<N> or p(<N>) with 0 <= N <= 100, median, max, min, mean, avg";
+    case Family::kFraction:
+      return "none (it is a fraction already)";
+    case Family::kRps:
+      return "none (it is a rate already)";
+    case Family::kCount:
+      return m == Metric::kErrors ? "none (a count), or an error kind: connect, timeout, read, "
+                                    "write, parse, http_4xx, http_5xx"
+                                  : "none (it is a count)";
+    case Family::kReplicas:
+      return "none (every second's reading), min, max, mean";
+  }
+  return "";
+}
+
+std::expected<void, std::string> check_slo(const Slo& slo) {
+  const std::string name(metric_name(slo.metric));
+  const auto bad_agg = [&]() -> std::expected<void, std::string> {
+    return std::unexpected("aggregation \"" + aggregation_name(slo.agg) + "\" does not suit " +
+                           name + "; accepted: " + std::string(accepted_aggregations(slo.metric)));
+  };
+  const AggKind k = slo.agg.kind;
+  switch (family_of(slo.metric)) {
+    case Family::kTime:
+      if (k != AggKind::kPercentile && k != AggKind::kMax && k != AggKind::kMin &&
+          k != AggKind::kMean)
+        return bad_agg();
+      if (k == AggKind::kPercentile && !(slo.agg.percentile >= 0 && slo.agg.percentile <= 100))
+        return std::unexpected("percentile " + fmt_number(slo.agg.percentile) +
+                               " is outside 0..100");
+      break;
+    case Family::kFraction:
+    case Family::kRps:
+      if (k != AggKind::kRate) return bad_agg();
+      break;
+    case Family::kCount:
+      if (k != AggKind::kCount) return bad_agg();
+      break;
+    case Family::kReplicas:
+      if (k != AggKind::kEach && k != AggKind::kMin && k != AggKind::kMax && k != AggKind::kMean)
+        return bad_agg();
+      break;
+  }
+  if (slo.error_kind && slo.metric != Metric::kErrors)
+    return std::unexpected("an error kind applies only to errors, not to " + name);
+  for (double v : {slo.limit, slo.limit_high}) {
+    if (!std::isfinite(v) || v < 0)
+      return std::unexpected("the limit of " + name + " must be a finite number >= 0");
+    if (family_of(slo.metric) == Family::kFraction && v > 1)
+      return std::unexpected("the limit of " + name + " is a fraction 0..1, not " + fmt_number(v));
+  }
+  if (slo.op == Op::kWithin && slo.limit_high < slo.limit)
+    return std::unexpected("the high bound is below the low bound");
+  return {};
+}
+
+std::string format_value(Metric m, double value) {
+  switch (family_of(m)) {
+    case Family::kTime:
+      return format_duration_us(value * 1000.0);
+    case Family::kFraction:
+      return fmt_number(value * 100.0, 3) + "%";
+    case Family::kRps:
+      return format_rate(value);
+    case Family::kCount:
+    case Family::kReplicas:
+      return fmt_number(value);
+  }
+  return fmt_number(value);
+}
+
+std::string format_limit(const Slo& slo) {
+  if (slo.op == Op::kWithin)
+    return "within [" + format_value(slo.metric, slo.limit) + ", " +
+           format_value(slo.metric, slo.limit_high) + "]";
+  return std::string(op_text(slo.op)) + " " + format_value(slo.metric, slo.limit);
+}
+
+}  // namespace lg::validators
