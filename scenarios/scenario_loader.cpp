@@ -9,6 +9,7 @@
 
 #include "loadgen/core/units.h"
 #include "loadgen/core/url.h"
+#include "validators/slo.h"
 
 namespace lg::scenarios {
 namespace {
@@ -328,10 +329,77 @@ void read_steps(Reader& r, const json& v, double rate_per_user, RunPlan& plan) {
   }
 }
 
+// The short form ({"p95": "1s", "error_rate": 0.05, "min_rps": 100, "replicas":
+// "within_bounds"}) becomes expressions; "checks" adds expressions as written. Each is
+// parsed here, at the edge, so a bad SLO stops the run before any load is sent.
+void read_slo(Reader& r, const json& v, RunPlan& plan) {
+  if (!v.is_object()) {
+    r.error("/slo", "expected an object such as {\"p95\": \"1s\", \"error_rate\": 0.05}, got " +
+                        Reader::show(v));
+    return;
+  }
+  r.only_keys(v, "/slo",
+              {"p50", "p90", "p95", "p99", "max", "error_rate", "min_rps", "replicas", "checks"});
+  std::vector<std::pair<std::string, std::string>> exprs;  // (pointer, expression)
+  for (const char* p : {"p50", "p90", "p95", "p99", "max"}) {
+    if (!v.contains(p)) continue;
+    const auto ptr = std::string("/slo/") + p;
+    exprs.emplace_back(ptr,
+                       std::string(p) + " < " + r.string(v[p], ptr, "a duration such as \"1s\""));
+  }
+  if (v.contains("error_rate")) {
+    const auto& e = v["error_rate"];
+    if (!e.is_number() || e.get<double>() < 0 || e.get<double>() > 1) {
+      r.error("/slo/error_rate",
+              "expected a fraction in [0, 1] such as 0.05, got " + Reader::show(e));
+    } else {
+      exprs.emplace_back("/slo/error_rate", "error_rate < " + Reader::show(e));
+    }
+  }
+  if (v.contains("min_rps")) {
+    const auto& m = v["min_rps"];
+    if (!m.is_number() || m.get<double>() < 0) {
+      r.error("/slo/min_rps", "expected a number of requests/s >= 0, got " + Reader::show(m));
+    } else {
+      exprs.emplace_back("/slo/min_rps", "rps >= " + Reader::show(m));
+    }
+  }
+  if (v.contains("replicas")) {
+    if (v["replicas"] != "within_bounds") {
+      r.error("/slo/replicas", "expected \"within_bounds\", got " + Reader::show(v["replicas"]));
+    } else if (!plan.stack.enabled) {
+      r.error("/slo/replicas", "\"within_bounds\" needs the embedded stack (no \"target\")");
+    } else {
+      exprs.emplace_back("/slo/replicas", "replicas within [" +
+                                              std::to_string(plan.stack.min_replicas) + ", " +
+                                              std::to_string(plan.stack.max_replicas) + "]");
+    }
+  }
+  if (v.contains("checks")) {
+    const auto& c = v["checks"];
+    if (!c.is_array()) {
+      r.error("/slo/checks", "expected an array of SLO expressions such as \"p(99) < 2s\", got " +
+                                 Reader::show(c));
+    } else {
+      for (std::size_t i = 0; i < c.size(); ++i) {
+        const auto ptr = "/slo/checks/" + std::to_string(i);
+        exprs.emplace_back(ptr, r.string(c[i], ptr, "an SLO expression"));
+      }
+    }
+  }
+  for (const auto& [ptr, text] : exprs) {
+    if (auto slo = validators::parse_slo(text); !slo) {
+      r.error(ptr, slo.error());
+    } else {
+      plan.slos.push_back(text);
+    }
+  }
+}
+
 void read_plan(Reader& r, const json& doc, RunPlan& plan) {
   r.only_keys(doc, "",
               {"schema_version", "name", "target", "stack", "requests", "arrival", "rate_per_user",
-               "steps", "timeout", "connections", "threads", "seed"});
+               "steps", "timeout", "connections", "threads", "seed", "slo"});
   if (!doc.contains("schema_version")) {
     r.error("/schema_version", "missing (this loadgen reads schema_version 1)");
   } else if (!doc["schema_version"].is_number_integer() || doc["schema_version"] != 1) {
@@ -392,6 +460,7 @@ void read_plan(Reader& r, const json& doc, RunPlan& plan) {
     plan.threads = static_cast<std::uint32_t>(r.integer(doc["threads"], "/threads", 1, 256));
   }
   if (doc.contains("seed")) plan.seed = r.integer(doc["seed"], "/seed", 0, UINT64_MAX);
+  if (doc.contains("slo")) read_slo(r, doc["slo"], plan);
 }
 
 }  // namespace

@@ -10,12 +10,15 @@
 #include "loadgen/app/interrupt.h"
 #include "loadgen/app/live_line.h"
 #include "loadgen/core/exit_codes.h"
+#include "loadgen/core/units.h"
 #include "loadgen/core/url.h"
 #include "loadgen/engine/coordinator.h"
 #include "reports/result_json.h"
 #include "reports/stack_events.h"
 #include "scenarios/scenario_loader.h"
 #include "stack/embedded_stack.h"
+#include "validators/evaluate.h"
+#include "validators/slo.h"
 
 namespace lg::app {
 namespace {
@@ -57,8 +60,8 @@ std::vector<reports::Check> generator_checks(const RunResult& r) {
   if (r.plan.mode == LoopMode::kOpen) {
     const auto p99 = summarize(r.generator.lag).p99;
     checks.push_back(
-        {"generator_schedule", "run", std::to_string(p99) + " ms lag p99",
-         std::to_string(static_cast<double>(r.plan.max_dispatch_lag_ns) / 1e6) + " ms",
+        {"generator_schedule", "run", format_duration_us(p99 * 1000.0) + " lag p99",
+         "< " + format_duration_us(static_cast<double>(r.plan.max_dispatch_lag_ns) / 1e3),
          !r.generator.saturated,
          r.generator.saturated ? r.generator.saturation_reason : "the generator sent on schedule"});
   }
@@ -130,6 +133,32 @@ std::expected<std::unique_ptr<stack::EmbeddedStack>, int> stack_for(RunPlan& pla
   return std::move(*s);
 }
 
+// The scenario's SLOs, evaluated per step and for the whole run (already parsed once at load).
+std::vector<reports::Check> slo_checks(const RunPlan& plan, const RunResult& r) {
+  std::vector<validators::Slo> slos;
+  for (const auto& text : plan.slos) {
+    if (auto s = validators::parse_slo(text)) slos.push_back(*s);
+  }
+  std::vector<reports::Check> out;
+  for (auto& c : validators::evaluate(slos, r, validators::Scope::kBoth)) {
+    out.push_back({c.name, c.scope, c.observed, c.limit, c.passed, c.explanation});
+  }
+  return out;
+}
+
+// One line per check: PASS/FAIL, what, where, observed against the limit.
+std::string verdict_table(const std::vector<reports::Check>& checks) {
+  std::string out = "\nverdict:\n";
+  for (const auto& c : checks) {
+    char line[512];
+    std::snprintf(line, sizeof line, "  %-4s %-28s %-22s observed %-18s limit %s\n",
+                  c.passed ? "PASS" : "FAIL", c.name.c_str(), c.scope.c_str(), c.observed.c_str(),
+                  c.limit.c_str());
+    out += line;
+  }
+  return out;
+}
+
 // The replica count as HAProxy sees it: slots not in maintenance, and those UP.
 std::pair<std::int32_t, std::int32_t> count_replicas(const stack::HaproxyApi& api) {
   auto stats = api.show_stat(stack::kBackend);
@@ -175,7 +204,9 @@ int run_plan(const Command& cmd, const RunPlan& p, const stack::EmbeddedStack* e
       std::cerr << "loadgen: " << events.error() << '\n';
     }
   }
-  const auto checks = generator_checks(*result);
+  auto checks = generator_checks(*result);
+  const auto env_checks = checks.size();  // the ones above are environment checks (exit 3)
+  for (auto& c : slo_checks(p, *result)) checks.push_back(std::move(c));
   const auto out_dir = cmd.out_dir.empty() ? default_out_dir(p) : cmd.out_dir;
   auto written = reports::write_result(reports::to_json(*result, checks), out_dir);
   std::cout << step_table(*result);
@@ -183,12 +214,15 @@ int run_plan(const Command& cmd, const RunPlan& p, const stack::EmbeddedStack* e
     std::cerr << "loadgen: " << written.error() << '\n';
     return kExitEnvironment;
   }
-  std::cout << "result: " << written->string() << '\n';
+  std::cout << verdict_table(checks) << "result: " << written->string() << '\n';
   int code = kExitPass;
-  for (const auto& c : checks) {
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    const auto& c = checks[i];
     if (c.passed) continue;
-    std::cerr << "loadgen: check " << c.name << " failed: " << c.explanation << '\n';
-    code = kExitEnvironment;
+    std::cerr << "loadgen: check " << c.name << " (" << c.scope << ") failed: " << c.explanation
+              << '\n';
+    // Exit codes (DESIGN.md section 5): the environment (3) before the SLOs (1).
+    code = i < env_checks ? kExitEnvironment : (code == kExitPass ? kExitSloFailed : code);
   }
   if (result->interrupted) {
     std::cerr << "loadgen: interrupted; partial results written\n";

@@ -114,3 +114,30 @@ TEST_CASE("cli: SIGINT stops the run, writes the partial result, exits 130", "[c
   CHECK(r["generator"]["clean_shutdown"] == true);
   fs::remove_all(out);
 }
+
+TEST_CASE("cli: a failed SLO exits 1 and names the failed check", "[cli]") {
+  lg::test::TestServer server;
+  const auto dir = fresh_dir("slo");
+  fs::create_directories(dir);
+  const auto scenario = dir / "tight.json";
+  std::ofstream(scenario) << R"({"schema_version": 1, "name": "tight", "target": ")" << url(server)
+                          << R"(", "steps": [{"rate": "100/s", "duration": "500ms"}],
+      "slo": {"error_rate": 0.05, "checks": ["p50 < 1us"]}})";
+  const auto out = dir / "out";
+  auto c = spawn({scenario.string(), "--threads", "1", "--quiet", "--out", out.string()});
+  REQUIRE(c.wait() == 1);
+  const auto r = read_json(out / "result.json");
+  CHECK(r["passed"] == false);
+  int failed = 0, passed = 0;
+  for (const auto& check : r["checks"]) {
+    if (check["passed"] == false) {
+      ++failed;
+      CHECK(check["name"].get<std::string>().find("p50") != std::string::npos);
+    } else {
+      ++passed;
+    }
+  }
+  CHECK(failed == 2);  // step 1 and the whole run
+  CHECK(passed >= 2);  // error rate per step and per run, and the generator checks
+  fs::remove_all(dir);
+}
