@@ -329,6 +329,21 @@ void read_steps(Reader& r, const json& v, double rate_per_user, RunPlan& plan) {
   }
 }
 
+}  // namespace
+
+std::pair<std::string, std::string> strip_scope(const std::string& text) {
+  for (const char* scope : {"run:", "steps:"}) {
+    if (text.starts_with(scope)) {
+      auto rest = text.substr(std::string_view(scope).size());
+      rest.erase(0, rest.find_first_not_of(' '));
+      return {std::string(scope, std::string_view(scope).size() - 1), rest};
+    }
+  }
+  return {"", text};
+}
+
+namespace {
+
 // The short form ({"p95": "1s", "error_rate": 0.05, "min_rps": 100, "replicas":
 // "within_bounds"}) becomes expressions; "checks" adds expressions as written. Each is
 // parsed here, at the edge, so a bad SLO stops the run before any load is sent.
@@ -361,7 +376,8 @@ void read_slo(Reader& r, const json& v, RunPlan& plan) {
     if (!m.is_number() || m.get<double>() < 0) {
       r.error("/slo/min_rps", "expected a number of requests/s >= 0, got " + Reader::show(m));
     } else {
-      exprs.emplace_back("/slo/min_rps", "rps >= " + Reader::show(m));
+      // A throughput floor is about the run: a deliberately low step must not fail it.
+      exprs.emplace_back("/slo/min_rps", "run: rps >= " + Reader::show(m));
     }
   }
   if (v.contains("replicas")) {
@@ -388,7 +404,7 @@ void read_slo(Reader& r, const json& v, RunPlan& plan) {
     }
   }
   for (const auto& [ptr, text] : exprs) {
-    if (auto slo = validators::parse_slo(text); !slo) {
+    if (auto slo = validators::parse_slo(strip_scope(text).second); !slo) {
       r.error(ptr, slo.error());
     } else {
       plan.slos.push_back(text);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "loadgen/core/run_plan.h"
@@ -26,5 +27,9 @@ struct LoadErrors {
 // Parses scenario text (the file name is only used in messages).
 std::expected<RunPlan, LoadErrors> parse_scenario(std::string_view text, std::string_view file);
 std::expected<RunPlan, LoadErrors> load_scenario(const std::filesystem::path& path);
+
+// Splits an SLO's optional scope prefix: "run: p95 < 1s" -> {"run", "p95 < 1s"};
+// "steps: ..." -> {"steps", ...}; no prefix -> {"", text} (both scopes).
+std::pair<std::string, std::string> strip_scope(const std::string& text);
 
 }  // namespace lg::scenarios

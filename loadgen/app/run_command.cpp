@@ -135,13 +135,17 @@ std::expected<std::unique_ptr<stack::EmbeddedStack>, int> stack_for(RunPlan& pla
 
 // The scenario's SLOs, evaluated per step and for the whole run (already parsed once at load).
 std::vector<reports::Check> slo_checks(const RunPlan& plan, const RunResult& r) {
-  std::vector<validators::Slo> slos;
-  for (const auto& text : plan.slos) {
-    if (auto s = validators::parse_slo(text)) slos.push_back(*s);
-  }
   std::vector<reports::Check> out;
-  for (auto& c : validators::evaluate(slos, r, validators::Scope::kBoth)) {
-    out.push_back({c.name, c.scope, c.observed, c.limit, c.passed, c.explanation});
+  for (const auto& text : plan.slos) {
+    const auto [scope, expr] = scenarios::strip_scope(text);
+    auto slo = validators::parse_slo(expr);
+    if (!slo) continue;  // parsed once already, at load
+    const auto which = scope == "run"     ? validators::Scope::kRun
+                       : scope == "steps" ? validators::Scope::kPerStep
+                                          : validators::Scope::kBoth;
+    for (auto& c : validators::evaluate({*slo}, r, which)) {
+      out.push_back({c.name, c.scope, c.observed, c.limit, c.passed, c.explanation});
+    }
   }
   return out;
 }

@@ -85,7 +85,8 @@ struct RunPlan {
   std::uint64_t seed = 1;                         // for Poisson gaps, request mix and {{rand}}
   std::uint32_t shard_index = 0;  // this process runs arrivals k with k % shard_count == index
   std::uint32_t shard_count = 1;
-  // SLO expressions (validators/slo.h grammar), checked per step and for the whole run.
+  // SLO expressions (validators/slo.h grammar), checked per step and for the whole run; a
+  // "run: " or "steps: " prefix limits one to the whole run or to each step.
   std::vector<std::string> slos;
 
   std::int64_t total_duration_ns() const {
