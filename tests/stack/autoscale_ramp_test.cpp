@@ -43,7 +43,7 @@ TEST_CASE("autoscale ramp: replicas follow the load within bounds, no request fa
     "requests": [{"path": "/api/work?ms=20"}],
     "steps": [{"rate": "40/s", "duration": "6s"},
               {"rate": "320/s", "duration": "14s", "ramp": "2s"},
-              {"rate": "40/s", "duration": "16s"}],
+              {"rate": "40/s", "duration": "20s"}],
     "timeout": "5s"})");
   const auto out = tmp.path() / "out";
   REQUIRE(run_loadgen({scenario.string(), "--quiet", "--out", out.string()}) == 0);
