@@ -6,7 +6,7 @@ set -euo pipefail
 
 # Build and unit-test dependencies.
 BUILD_PKGS=(build-essential cmake pkg-config git libuv1-dev node-llhttp nlohmann-json3-dev catch2
-  libboost-dev libboost-filesystem-dev)
+  libboost-dev libboost-filesystem-dev libjs-chart.js)
 # The embedded stack: run as child processes by loadgen and by the stack tests, never as services.
 STACK_PKGS=(haproxy nginx-light mariadb-server php-fpm php-mysql)
 # Peers for side-by-side benchmarks, and the static web server they target.

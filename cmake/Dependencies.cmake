@@ -35,3 +35,8 @@ if(LG_BUILD_TESTS)
   lg_require(Catch2_FOUND "Catch2 v2" "catch2")
   include(Catch)
 endif()
+
+# report.html inlines Chart.js so that it opens offline from one file: Debian's libjs-chart.js
+# is read at build time into a generated source (the binary needs no package at run time).
+find_file(LG_CHARTJS chart.min.js PATHS /usr/share/javascript/chart.js NO_DEFAULT_PATH)
+lg_require(LG_CHARTJS "Chart.js (/usr/share/javascript/chart.js/chart.min.js)" "libjs-chart.js")

@@ -48,6 +48,34 @@ json counters_json(const Counters& c) {
           {"error_rate", c.error_rate()}};
 }
 
+json autoscaler_json(const AutoscalerPlan& a) {
+  return {{"enabled", a.enabled},
+          {"algorithm", a.algorithm},
+          {"check_interval_s", seconds(a.check_interval_ns)},
+          {"cooldown_s", seconds(a.cooldown_ns)},
+          {"window_s", seconds(a.window_ns)},
+          {"stabilization_s", seconds(a.stabilization_ns)},
+          {"scale_up",
+           {{"cpu", a.scale_up_cpu},
+            {"rps_per_replica", a.scale_up_rps},
+            {"response_ms", a.scale_up_response_ms},
+            {"error_rate", a.scale_up_error_rate}}},
+          {"scale_down",
+           {{"cpu", a.scale_down_cpu},
+            {"rps_per_replica", a.scale_down_rps},
+            {"response_ms", a.scale_down_response_ms}}},
+          {"factor", a.factor},
+          {"target", {{"metric", a.target_metric}, {"value", a.target_value}}}};
+}
+
+json stack_json(const StackPlan& s) {
+  return {{"enabled", s.enabled},
+          {"min_replicas", s.min_replicas},
+          {"max_replicas", s.max_replicas},
+          {"fpm_children", s.fpm_children},
+          {"autoscaler", autoscaler_json(s.autoscaler)}};
+}
+
 json plan_json(const RunPlan& p) {
   json steps = json::array();
   for (const auto& s : p.steps) {
@@ -80,7 +108,10 @@ json plan_json(const RunPlan& p) {
           {"threads", p.threads},
           {"seed", p.seed},
           {"late_threshold_s", seconds(p.late_threshold_ns)},
-          {"shard", {{"index", p.shard_index}, {"count", p.shard_count}}}};
+          {"max_dispatch_lag_s", seconds(p.max_dispatch_lag_ns)},
+          {"shard", {{"index", p.shard_index}, {"count", p.shard_count}}},
+          {"slo", p.slos},  // as written, "run: "/"steps: " scope prefixes included
+          {"stack", stack_json(p.stack)}};
 }
 
 json histograms_json(const StepAccum& a) {
@@ -137,6 +168,7 @@ json events_json(const std::vector<StackEvent>& events) {
     json inputs = json::object();
     for (const auto& [k, v] : e.inputs) inputs[k] = v;
     out.push_back({{"t_s", e.t_s},
+                   {"own_s", e.own_s < 0 ? json(nullptr) : json(e.own_s)},
                    {"time", e.time},
                    {"type", e.type},
                    {"from", e.from},
@@ -153,9 +185,21 @@ json generator_json(const GeneratorStats& g) {
           {"cpu_us_per_request", g.cpu_us_per_request},
           {"peak_rss_mb", static_cast<double>(g.peak_rss_kb) / 1024.0},
           {"lag_ms", latency_json(summarize(g.lag))},
+          {"lag", g.lag.encode()},  // us, so that readers can re-judge the schedule lag
           {"saturated", g.saturated},
           {"saturation_reason", g.saturation_reason},
           {"clean_shutdown", g.clean_shutdown}};
+}
+
+json replica_load_json(const std::vector<ReplicaLoad>& load) {
+  json out = json::array();
+  for (const auto& r : load) {
+    out.push_back({{"server", r.server},
+                   {"requests", r.requests},
+                   {"fair_share", r.fair_share},
+                   {"seconds_up", r.seconds_up}});
+  }
+  return out;
 }
 
 }  // namespace
@@ -186,6 +230,7 @@ json to_json(const RunResult& r, const std::vector<Check>& checks) {
           {"tool", {{"name", "loadgen"}, {"version", kVersion}}},
           {"scenario", plan_json(r.plan)},
           {"started_at", r.started_at},
+          {"started_unix_ms", r.started_unix_ms},
           {"duration_s", secs},
           {"interrupted", r.interrupted},
           {"passed", passed},
@@ -194,7 +239,8 @@ json to_json(const RunResult& r, const std::vector<Check>& checks) {
           {"steps", steps},
           {"timeline", timeline},
           {"generator", generator_json(r.generator)},
-          {"stack_events", events_json(r.stack_events)}};
+          {"stack_events", events_json(r.stack_events)},
+          {"replica_load", replica_load_json(r.replica_load)}};
 }
 
 std::expected<std::filesystem::path, std::string> write_result(const json& doc,

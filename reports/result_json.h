@@ -9,20 +9,14 @@
 #include <nlohmann/json.hpp>
 
 #include "loadgen/core/run_result.h"
+#include "validators/evaluate.h"
 
 namespace lg::reports {
 
 inline constexpr int kResultSchemaVersion = 1;
 
-// One pass/fail judgement with its evidence, in words.
-struct Check {
-  std::string name;   // e.g. "generator_schedule"
-  std::string scope;  // "run" or "step N"
-  std::string observed;
-  std::string limit;
-  bool passed = true;
-  std::string explanation;
-};
+// One pass/fail judgement with its evidence, in words: the validators' own type.
+using Check = validators::Check;
 
 nlohmann::json to_json(const RunResult& r, const std::vector<Check>& checks);
 

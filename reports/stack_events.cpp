@@ -43,6 +43,8 @@ std::expected<std::vector<StackEvent>, std::string> read_stack_events(
     e.from = j.value("from", 0);
     e.to = j.value("to", 0);
     e.reason = j.value("reason", "");
+    // The autoscaler's own monotonic clock: exact gaps between its decisions.
+    if (j.contains("t_s") && j["t_s"].is_number()) e.own_s = j["t_s"].get<double>();
     if (j.contains("unix_ms") && j["unix_ms"].is_number()) {
       e.t_s = (j["unix_ms"].get<double>() - run_start_unix_ms) / 1000.0;
     } else if (auto ms = parse_iso_utc_ms(e.time)) {

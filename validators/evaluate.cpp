@@ -1,6 +1,9 @@
 #include "validators/evaluate.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <utility>
@@ -20,7 +23,24 @@ struct Window {
   std::vector<std::pair<std::int64_t, std::int32_t>> replicas;  // (second, count) when known
   std::size_t unknown_seconds = 0;
   std::size_t steps = 0;
+  std::vector<std::pair<std::int64_t, std::int64_t>> spans;  // [start, end) ns of its steps
+  const RunResult* run = nullptr;
+
+  bool contains_ns(std::int64_t t) const {
+    for (const auto& [b, e] : spans)
+      if (t >= b && t < e) return true;
+    return false;
+  }
+  bool contains_second(std::int64_t s) const { return contains_ns(s * 1'000'000'000); }
 };
+
+bool is_scale_event(const StackEvent& e) {
+  return e.type == "scale_up" || e.type == "scale_down";
+}
+
+std::int64_t event_ns(const StackEvent& e) {
+  return static_cast<std::int64_t>(e.t_s * 1e9);
+}
 
 std::string num(double v) {
   std::ostringstream o;
@@ -83,8 +103,21 @@ std::string subject(const Slo& slo) {
     case Metric::kRps:
       return "the achieved request rate";
     case Metric::kReplicas:
+      if (slo.deadline) return "the replica count";
       return slo.agg.kind == AggKind::kEach ? "the replica count in every second"
                                             : "the replica " + aggregation_name(slo.agg);
+    case Metric::kScaleGap:
+      return "the " +
+             std::string(slo.agg.kind == AggKind::kMin   ? "shortest"
+                         : slo.agg.kind == AggKind::kMax ? "longest"
+                                                         : "mean") +
+             " time between scale events";
+    case Metric::kScaleErrors:
+      return "the failed-request count around scale events";
+    case Metric::kBalance:
+      return "the highest over the lowest per-replica traffic share";
+    case Metric::kUnhealthy:
+      return "the longest time a replica stayed in the balancer while not UP";
   }
   return "?";
 }
@@ -92,7 +125,114 @@ std::string subject(const Slo& slo) {
 struct Observation {
   std::optional<double> value;  // empty: nothing to measure
   std::string detail;           // evidence ("over 100 responses") or why there is no data
+  bool vacuous = false;         // no value, and nothing that could break the rule: passes
 };
+
+// The shortest (min), longest (max) or mean gap between consecutive scale events whose later
+// event falls in the window.
+Observation observe_scale_gap(const Slo& slo, const Window& w) {
+  std::vector<const StackEvent*> ev;
+  for (const auto& e : w.run->stack_events)
+    if (is_scale_event(e)) ev.push_back(&e);
+  std::optional<double> best;
+  double sum = 0;
+  std::size_t n = 0;
+  std::string where;
+  for (std::size_t i = 1; i < ev.size(); ++i) {
+    if (!w.contains_ns(event_ns(*ev[i]))) continue;
+    // On the autoscaler's own clock when both have it: the wall clock can step by a few ms.
+    const bool own = ev[i]->own_s >= 0 && ev[i - 1]->own_s >= 0;
+    // Rounded to 1 us: below that the difference is floating-point noise, not the cooldown.
+    const double gap_s = own ? ev[i]->own_s - ev[i - 1]->own_s : ev[i]->t_s - ev[i - 1]->t_s;
+    const double gap_ms = std::round(gap_s * 1e6) / 1e3;
+    const bool better = !best || (slo.agg.kind == AggKind::kMax ? gap_ms > *best : gap_ms < *best);
+    if (better) {
+      best = gap_ms;
+      where = ev[i - 1]->type + " at t=" + num(ev[i - 1]->t_s) + " s, then " + ev[i]->type +
+              " at t=" + num(ev[i]->t_s) + " s";
+    }
+    sum += gap_ms;
+    ++n;
+  }
+  if (n == 0)
+    return {std::nullopt,
+            "fewer than two scale events (" + std::to_string(ev.size()) +
+                " in the run), so no gap to break the rule",
+            true};
+  if (slo.agg.kind == AggKind::kMean)
+    return {sum / static_cast<double>(n), "over " + std::to_string(n) + " gaps"};
+  return {best, where + "; " + std::to_string(n) + " gaps"};
+}
+
+// Failed requests in the seconds from 1 s before to 5 s after each scale event.
+Observation observe_scale_errors(const Window& w) {
+  std::vector<std::int64_t> seconds;
+  std::size_t events = 0;
+  for (const auto& e : w.run->stack_events) {
+    if (!is_scale_event(e)) continue;
+    const auto s = static_cast<std::int64_t>(std::floor(e.t_s));
+    bool counted = false;
+    for (std::int64_t t = s - 1; t <= s + 5; ++t) {
+      if (!w.contains_second(t)) continue;
+      counted = true;
+      if (std::find(seconds.begin(), seconds.end(), t) == seconds.end()) seconds.push_back(t);
+    }
+    if (counted) ++events;
+  }
+  std::uint64_t failed = 0;
+  for (const auto& p : w.run->timeline)
+    if (std::find(seconds.begin(), seconds.end(), p.second) != seconds.end())
+      failed += p.counters.failed();
+  if (events == 0) return {0.0, "no scale event in the window"};
+  return {static_cast<double>(failed), "in the " + std::to_string(seconds.size()) +
+                                           " seconds around " + std::to_string(events) +
+                                           " scale events"};
+}
+
+// Highest over lowest per-replica share, from HAProxy's per-server counters (run scope).
+Observation observe_balance(const Window& w) {
+  constexpr double kMinShare = 100;  // requests: fewer make the ratio noise
+  std::optional<std::pair<double, std::string>> hi, lo;
+  std::size_t n = 0;
+  for (const auto& r : w.run->replica_load) {
+    if (r.fair_share < kMinShare) continue;
+    const double ratio = static_cast<double>(r.requests) / r.fair_share;
+    if (!hi || ratio > hi->first) hi = {ratio, r.server};
+    if (!lo || ratio < lo->first) lo = {ratio, r.server};
+    ++n;
+  }
+  if (n < 2)
+    return {std::nullopt, "fewer than two replicas had an even share of 100 requests or more (" +
+                              std::to_string(w.run->replica_load.size()) + " replicas recorded)"};
+  const double v = lo->first > 0 ? hi->first / lo->first : std::numeric_limits<double>::infinity();
+  return {v, hi->second + " served " + num(hi->first) + "x its even share, " + lo->second + " " +
+                 num(lo->first) + "x; over " + std::to_string(n) + " replicas"};
+}
+
+// The longest stretch of consecutive seconds with a replica in the balancer but not UP.
+Observation observe_unhealthy(const Window& w) {
+  std::int64_t longest = 0, run = 0, start = 0, best_start = 0, last = -2;
+  std::size_t known = 0;
+  for (const auto& p : w.run->timeline) {
+    if (!w.contains_second(p.second) || p.replicas < 0 || p.healthy < 0) continue;
+    ++known;
+    const bool bad = p.healthy < p.replicas;
+    if (!bad || p.second != last + 1) run = 0;
+    last = p.second;
+    if (!bad) continue;
+    if (run == 0) start = p.second;
+    if (++run > longest) {
+      longest = run;
+      best_start = start;
+    }
+  }
+  if (known == 0) return {std::nullopt, "the replica health was unknown in every second"};
+  if (longest == 0)
+    return {0.0,
+            "every replica in the balancer was UP in all " + std::to_string(known) + " seconds"};
+  return {static_cast<double>(longest) * 1000.0, "seconds " + std::to_string(best_start) + ".." +
+                                                     std::to_string(best_start + longest - 1)};
+}
 
 Observation observe(const Slo& slo, const Window& w) {
   const Counters& c = w.data.counters;
@@ -152,6 +292,14 @@ Observation observe(const Slo& slo, const Window& w) {
     case Metric::kRps:
       if (w.seconds <= 0) return {std::nullopt, "the window has no duration"};
       return {w.rps, std::to_string(c.sent) + " sent in " + num(w.seconds) + " s"};
+    case Metric::kScaleGap:
+      return observe_scale_gap(slo, w);
+    case Metric::kScaleErrors:
+      return observe_scale_errors(w);
+    case Metric::kBalance:
+      return observe_balance(w);
+    case Metric::kUnhealthy:
+      return observe_unhealthy(w);
     case Metric::kReplicas: {
       if (w.replicas.empty())
         return {std::nullopt, "the replica count was unknown in every second"};
@@ -173,6 +321,59 @@ Observation observe(const Slo& slo, const Window& w) {
   return {std::nullopt, "unknown metric"};
 }
 
+// "replicas OP N within T of step S": the first second in [start of S, start + T] where the
+// reading holds; else the closest reading seen.
+Check judge_deadline(const Slo& slo, const Window& w, Check c, const std::string& expected) {
+  const auto& steps = w.run->steps;
+  const auto& d = *slo.deadline;
+  if (d.step > steps.size()) {
+    c.observed = "no data";
+    c.passed = false;
+    c.explanation = "Expected " + expected + "; the run has only " + std::to_string(steps.size()) +
+                    " steps, so the check fails.";
+    return c;
+  }
+  const StepResult& s = steps[d.step - 1];
+  const std::int64_t from = s.start_ns,
+                     to = s.start_ns + static_cast<std::int64_t>(d.within_ms * 1e6);
+  const std::string where = "step " + std::to_string(d.step) +
+                            (s.plan.label.empty() ? "" : " (" + s.plan.label + ")") +
+                            ", which started at t=" + num(static_cast<double>(from) / 1e9) + " s";
+  std::optional<std::pair<std::int64_t, std::int32_t>> hit, closest;
+  std::size_t seen = 0;
+  for (const auto& p : w.run->timeline) {
+    const std::int64_t t = p.second * 1'000'000'000;
+    if (t < from || t > to || p.replicas < 0) continue;
+    ++seen;
+    if (!hit && compare(slo.op, p.replicas, slo.limit, 0)) hit = {p.second, p.replicas};
+    const bool up = slo.op == Op::kGreater || slo.op == Op::kGreaterEqual;
+    if (!closest || (up ? p.replicas > closest->second : p.replicas < closest->second))
+      closest = {p.second, p.replicas};
+  }
+  c.scope = "run";
+  c.passed = hit.has_value();
+  if (seen == 0) {
+    c.observed = "no data";
+    c.explanation = "Expected " + expected + " after " + where +
+                    "; the replica count was unknown in that window, so the check fails.";
+    return c;
+  }
+  if (hit) {
+    c.observed = std::to_string(hit->second) + " at t=" + std::to_string(hit->first) + " s";
+    c.explanation = "Expected " + expected + " after " + where + "; observed " +
+                    std::to_string(hit->second) + " replicas at t=" + std::to_string(hit->first) +
+                    " s, " + num(static_cast<double>(hit->first * 1'000'000'000 - from) / 1e9) +
+                    " s after the step started: passed.";
+    return c;
+  }
+  c.observed = std::to_string(closest->second) + " at best";
+  c.explanation = "Expected " + expected + " after " + where + "; observed at best " +
+                  std::to_string(closest->second) +
+                  " replicas (t=" + std::to_string(closest->first) + " s) over " +
+                  std::to_string(seen) + " seconds: failed.";
+  return c;
+}
+
 Check judge(const Slo& slo, const Window& w) {
   Check c;
   c.name = slo.text;
@@ -181,6 +382,7 @@ Check judge(const Slo& slo, const Window& w) {
   const std::string expected = subject(slo) + " " + c.limit;
   std::string capital = w.where;
   if (!capital.empty()) capital[0] = static_cast<char>(capital[0] - 'a' + 'A');
+  if (slo.deadline) return judge_deadline(slo, w, c, expected);
   if (slo.metric == Metric::kReplicas && slo.agg.kind == AggKind::kEach && !w.replicas.empty()) {
     // Every second's reading must hold; report the range and the first offending second.
     std::int32_t mn = w.replicas.front().second, mx = mn;
@@ -203,6 +405,11 @@ Check judge(const Slo& slo, const Window& w) {
     return c;
   }
   const Observation o = observe(slo, w);
+  if (!o.value && o.vacuous) {
+    c.observed = "none";
+    c.explanation = capital + ", expected " + expected + "; " + o.detail + ": passed.";
+    return c;
+  }
   if (!o.value) {
     c.observed = "no data";
     c.passed = false;
@@ -212,6 +419,14 @@ Check judge(const Slo& slo, const Window& w) {
   }
   c.observed = format_value(slo.metric, *o.value);
   c.passed = compare(slo.op, *o.value, slo.limit, slo.limit_high);
+  if (!c.passed && (c.observed == format_value(slo.metric, slo.limit) ||
+                    c.observed == format_value(slo.metric, slo.limit_high))) {
+    // "observed 20.0s, limit >= 20.0s: failed" would read as a contradiction: show the digits.
+    const bool time = slo.metric == Metric::kLatency || slo.metric == Metric::kService ||
+                      slo.metric == Metric::kLag || slo.metric == Metric::kScaleGap ||
+                      slo.metric == Metric::kUnhealthy;
+    c.observed = time ? num(*o.value) + "ms" : num(*o.value);
+  }
   c.explanation = capital + ", expected " + expected + "; observed " + c.observed + " (" +
                   o.detail + "): " + (c.passed ? "passed." : "failed.");
   return c;
@@ -229,6 +444,7 @@ std::vector<Check> evaluate(const std::vector<Slo>& slos, const RunResult& resul
   std::vector<Window> steps;
   Window run;
   run.scope = "run";
+  run.run = &result;
   for (std::size_t i = 0; i < result.steps.size(); ++i) {
     const StepResult& s = result.steps[i];
     if (s.plan.warmup) continue;
@@ -239,6 +455,9 @@ std::vector<Check> evaluate(const std::vector<Slo>& slos, const RunResult& resul
     w.seconds = static_cast<double>(s.end_ns - s.start_ns) / 1e9;
     w.rps = s.achieved_rate;
     w.steps = 1;
+    w.run = &result;
+    w.spans.emplace_back(s.start_ns, s.end_ns);
+    run.spans.emplace_back(s.start_ns, s.end_ns);
     add_replicas(w, result, s);
     run.data.merge(s.data);
     run.seconds += w.seconds;
@@ -254,9 +473,11 @@ std::vector<Check> evaluate(const std::vector<Slo>& slos, const RunResult& resul
 
   std::vector<Check> out;
   for (const Slo& slo : slos) {
-    if (scope != Scope::kRun)
+    // A run-scope-only SLO is judged once, for the run, whatever the scope asks.
+    const bool only_run = run_scope_only(slo);
+    if (scope != Scope::kRun && !only_run)
       for (const Window& w : steps) out.push_back(judge(slo, w));
-    if (scope != Scope::kPerStep) out.push_back(judge(slo, run));
+    if (scope != Scope::kPerStep || only_run) out.push_back(judge(slo, run));
   }
   return out;
 }

@@ -15,7 +15,7 @@
 namespace lg::validators {
 
 // One pass/fail judgement with its evidence, in words. The same fields as result.json's
-// checks[] (DESIGN.md section 7; reports::Check has the same names).
+// checks[] (DESIGN.md section 7); result.json writes and reads these.
 struct Check {
   std::string name;      // the SLO as written, e.g. "p95 < 1s"
   std::string scope;     // "run" or "step N: LABEL" (N counts from 1, warm-up included)

@@ -19,7 +19,9 @@ using detail::kMetrics;
 constexpr std::string_view kMetricsAccepted =
     "latency.<agg>, service.<agg>, lag.<agg>, or <agg> alone for latency (<agg>: p<N>, p(<N>), "
     "median, max, min, mean, avg), error_rate, late_rate, dropped_rate, errors, "
-    "errors.<kind>, dropped, late, rps, replicas, replicas.min, replicas.max, replicas.mean";
+    "errors.<kind>, dropped, late, rps, replicas, replicas.min, replicas.max, replicas.mean, "
+    "scale_gap, scale_gap.min, scale_gap.max, scale_gap.mean, scale_errors, balance, unhealthy, "
+    "unhealthy.max";
 constexpr std::string_view kOpsAccepted = "<, <=, >, >=, ==, !=, within [LOW, HIGH]";
 constexpr std::string_view kKindsAccepted =
     "connect, timeout, read, write, parse, http_4xx, http_5xx";
@@ -148,6 +150,10 @@ class Parser {
     if (dotted) ++i_;
     switch (family_of(slo.metric)) {
       case Family::kTime: {
+        if (!dotted && detail::default_time_agg(slo.metric)) {
+          slo.agg = {*detail::default_time_agg(slo.metric), 0};
+          return {};
+        }
         if (!dotted)
           return fail(i_,
                       std::string(w) + " needs an aggregation (e.g. " + std::string(w) + ".p95)",
@@ -159,6 +165,7 @@ class Parser {
       }
       case Family::kFraction:
       case Family::kRps:
+      case Family::kRatio:
         slo.agg = {AggKind::kRate, 0};
         break;
       case Family::kCount:
@@ -191,35 +198,62 @@ class Parser {
     return {};
   }
 
-  std::expected<double, std::string> value(const Slo& slo) {
-    const std::size_t b = i_;
-    auto v = number("a value");
-    if (!v) return v;
-    const std::size_t ub = i_;
+  // A number and the unit written right after it ("" when none).
+  struct Quantity {
+    double v = 0;
     std::string unit;
+    std::size_t at = 0;       // where the number starts
+    std::size_t unit_at = 0;  // where the unit starts
+  };
+  std::expected<Quantity, std::string> quantity() {
+    Quantity q;
+    q.at = i_;
+    auto v = number("a value");
+    if (!v) return std::unexpected(v.error());
+    q.v = *v;
+    q.unit_at = i_;
     if (i_ < s_.size() && s_[i_] == '%') {
-      unit = "%";
+      q.unit = "%";
       ++i_;
-    } else {
-      if (i_ < s_.size() && s_[i_] == '/') unit = s_[i_++];
-      unit += word();
-      if (s_.compare(i_, 3, "\u00b5s") == 0 && unit.empty()) {
-        unit = "us";
-        i_ += 3;
-      }
+      return q;
     }
+    if (i_ < s_.size() && s_[i_] == '/') q.unit = s_[i_++];
+    q.unit += word();
+    if (s_.compare(i_, 3, "\u00b5s") == 0 && q.unit.empty()) {
+      q.unit = "us";
+      i_ += 3;
+    }
+    return q;
+  }
+
+  // A time in ms; no unit means ms.
+  std::expected<double, std::string> time_ms(const Quantity& q, std::string_view what) {
+    const double v = q.v;
+    if (q.unit.empty() || q.unit == "ms") return v;
+    if (q.unit == "ns") return v / 1e6;
+    if (q.unit == "us") return v / 1e3;
+    if (q.unit == "s") return v * 1e3;
+    if (q.unit == "m" || q.unit == "min") return v * 6e4;
+    if (q.unit == "h") return v * 3.6e6;
+    return fail(q.unit_at, "unit " + quoted(q.unit) + " does not suit " + std::string(what),
+                "ns, us, ms, s, m, min, h, or none for ms");
+  }
+
+  std::expected<double, std::string> value(const Slo& slo) {
+    auto q = quantity();
+    if (!q) return std::unexpected(q.error());
+    const double* v = &q->v;
+    const std::size_t b = q->at, ub = q->unit_at;
+    const std::string& unit = q->unit;
     const std::string name(metric_name(slo.metric));
     switch (family_of(slo.metric)) {
-      case Family::kTime: {
-        if (unit.empty() || unit == "ms") return *v;
-        if (unit == "ns") return *v / 1e6;
-        if (unit == "us") return *v / 1e3;
-        if (unit == "s") return *v * 1e3;
-        if (unit == "m" || unit == "min") return *v * 6e4;
-        if (unit == "h") return *v * 3.6e6;
-        return fail(ub, "unit " + quoted(unit) + " does not suit " + name + " (a time)",
-                    "ns, us, ms, s, m, min, h, or none for ms");
-      }
+      case Family::kTime:
+        return time_ms(*q, name + " (a time)");
+      case Family::kRatio:
+        if (!unit.empty())
+          return fail(ub, "unit " + quoted(unit) + " does not suit " + name + " (a ratio)",
+                      "a plain number >= 1 such as 1.5");
+        return *v;
       case Family::kFraction:
         if (unit == "%") {
           if (*v > 100) return fail(b, fmt_number(*v) + "% is above 100%", "0% .. 100%");
@@ -268,7 +302,7 @@ class Parser {
         auto v = value(slo);
         if (!v) return std::unexpected(v.error());
         slo.limit = *v;
-        return {};
+        return deadline(slo);
       }
     }
     if (word() != "within") {
@@ -302,6 +336,41 @@ class Parser {
           "within [LOW, HIGH] with LOW <= HIGH");
     slo.limit = *lo;
     slo.limit_high = *hi;
+    return {};
+  }
+
+  // deadline = "within" value "of" "step" digits  (after a comparison; replicas only)
+  std::expected<void, std::string> deadline(Slo& slo) {
+    skip_ws();
+    const std::size_t b = i_;
+    if (word() != "within") {
+      i_ = b;
+      return {};
+    }
+    constexpr std::string_view kForm = "within DURATION of step N, e.g. within 90s of step 5";
+    if (slo.metric != Metric::kReplicas || slo.agg.kind != AggKind::kEach)
+      return fail(b, "\"within ... of step N\" applies to replicas (every second's reading) only",
+                  "replicas OP N within DURATION of step N");
+    skip_ws();
+    auto q = quantity();
+    if (!q) return std::unexpected(q.error());
+    auto ms = time_ms(*q, "the deadline (a time)");
+    if (!ms) return std::unexpected(ms.error());
+    if (*ms <= 0) return fail(q->at, "the deadline must be longer than 0", kForm);
+    skip_ws();
+    const std::size_t ob = i_;
+    if (word() != "of") return fail(ob, "expected \"of\" after the deadline", kForm);
+    skip_ws();
+    const std::size_t sb = i_;
+    if (word() != "step") return fail(sb, "expected \"step\" after \"of\"", kForm);
+    skip_ws();
+    const std::size_t nb = i_;
+    const std::string_view digits = word();
+    std::uint32_t n = 0;
+    const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || ec != std::errc() || p != digits.data() + digits.size() || n == 0)
+      return fail(nb, "expected a step number (1 is the first step)", kForm);
+    slo.deadline = Deadline{*ms, n};
     return {};
   }
 

@@ -3,7 +3,8 @@
 //
 // Grammar (EBNF; blanks are allowed between any two tokens, names are case-sensitive):
 //
-//   slo          = selector , ( comparison | range ) ;
+//   slo          = selector , ( comparison , [ deadline ] | range ) ;
+//   deadline     = "within" , value , "of" , "step" , digits ;   (* replicas only; value a time *)
 //   comparison   = op , value ;
 //   op           = "<=" | ">=" | "==" | "!=" | "<" | ">" ;
 //   range        = "within" , "[" , value , "," , value , "]" ;        (* low <= x <= high *)
@@ -11,6 +12,8 @@
 //                | time_metric , [ "." , aggregation ]          (* "service.p95", "lag.p99" *)
 //                | "errors" , [ "." , error_kind ]              (* a count of failed requests *)
 //                | "replicas" , [ "." , ( "min" | "max" | "mean" ) ]
+//                | "scale_gap" , [ "." , ( "min" | "max" | "mean" ) ]   (* default min *)
+//                | "unhealthy" , [ "." , "max" ]                         (* default max *)
 //                | other_metric ;
 //   time_metric  = "latency" | "service" | "lag" ;
 //   aggregation  = percentile | "median" | "max" | "min" | "mean" | "avg" ;
@@ -18,7 +21,9 @@
 //   error_kind   = "connect" | "timeout" | "read" | "write" | "parse" | "http_4xx" | "http_5xx" ;
 //   other_metric = "error_rate" | "late_rate" | "dropped_rate"  (* fractions *)
 //                | "dropped" | "late"                            (* counts *)
-//                | "rps" ;                                       (* achieved request rate *)
+//                | "rps"                                         (* achieved request rate *)
+//                | "scale_errors"                                (* count *)
+//                | "balance" ;                                   (* ratio >= 1 *)
 //   value        = number , [ unit ] ;
 //   number       = digits , [ "." , [ digits ] ] | "." , digits ;
 //   unit         = "ns" | "us" | "ms" | "s" | "m" | "min" | "h"  (* times; none = ms *)
@@ -30,6 +35,21 @@
 // an error ("latency < 1s" does not say which statistic). "median" is p50, "avg" is mean.
 // "replicas" without aggregation (and "replicas within [..]") holds for every second's reading.
 // Counts and replica numbers must be whole. Units must suit the metric ("rps < 5ms" is an error).
+//
+// Autoscaling (embedded stack; from the load balancer's per-second readings, HAProxy's
+// per-server counters and the autoscaler's event log):
+//   "replicas >= 4 within 90s of step 5"  scaled up: some second in [start of step 5,
+//                                          start + 90 s] had at least 4 replicas (run scope)
+//   "replicas <= 2 within 60s of step 6"  scaled back down, the same way
+//   "scale_gap >= 20s"      the shortest time between two consecutive scale events (up or
+//                           down; recoveries of failed replicas are not scale events): cooldown
+//   "scale_errors == 0"     failed requests in the seconds from 1 s before to 5 s after each
+//                           scale event (the window a drain or a new replica can disturb)
+//   "balance <= 1.5"        the highest over the lowest per-replica share of the traffic, each
+//                           replica's requests over its even share while it was UP (replicas with
+//                           an even share under 100 requests are left out; run scope)
+//   "unhealthy < 10s"       the longest stretch of seconds with a replica in the load balancer
+//                           that is not UP: a failed replica must leave (or recover) within it
 #pragma once
 
 #include <cstdint>
@@ -55,6 +75,18 @@ enum class Metric {
   kLate,         // count
   kRps,          // achieved request rate, 1/s
   kReplicas,     // replicas in the load balancer, from the per-second timeline
+  kScaleGap,     // ms between consecutive scale events
+  kScaleErrors,  // count of failed requests near scale events
+  kBalance,      // ratio >= 1: highest over lowest per-replica traffic share
+  kUnhealthy,    // ms: a stretch of seconds with a replica in the balancer but not UP
+};
+
+// "within T of step S": the comparison must hold in some second of [start of step S,
+// start + T]. Replicas only; judged once, for the whole run.
+struct Deadline {
+  double within_ms = 0;
+  std::uint32_t step = 1;  // 1-based, warm-up steps counted
+  bool operator==(const Deadline&) const = default;
 };
 
 enum class AggKind {
@@ -83,6 +115,7 @@ struct Slo {
                           // for kWithin
   double limit_high = 0;  // kWithin only: the high bound
   std::optional<ErrorKind> error_kind;  // kErrors only: one category (none = every category)
+  std::optional<Deadline> deadline;     // kReplicas with a comparison only
   std::string text;                     // the expression as written (trimmed)
 };
 
@@ -99,6 +132,14 @@ std::expected<std::vector<Slo>, std::vector<std::string>> parse_slos(
 // parse_slo applies it; call it on Slo values built by hand (e.g. from the short "slo" form).
 // The error names the metric and lists the aggregations it accepts.
 std::expected<void, std::string> check_slo(const Slo& slo);
+
+// Whether the SLO can only be judged over the whole run (balance, a deadline): such SLOs get
+// no per-step check.
+bool run_scope_only(const Slo& slo);
+
+// Whether the SLO judges the embedded stack (replicas, scaling, balance, health): it has no
+// meaning against someone else's stack given by URL.
+bool needs_embedded_stack(const Slo& slo);
 
 std::string_view metric_name(Metric m);
 std::string_view op_text(Op op);

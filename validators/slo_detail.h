@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,13 +12,15 @@
 
 namespace lg::validators::detail {
 
-enum class Family { kTime, kFraction, kCount, kRps, kReplicas };
+enum class Family { kTime, kFraction, kCount, kRps, kReplicas, kRatio };
 
 inline Family family_of(Metric m) {
   switch (m) {
     case Metric::kLatency:
     case Metric::kService:
     case Metric::kLag:
+    case Metric::kScaleGap:
+    case Metric::kUnhealthy:
       return Family::kTime;
     case Metric::kErrorRate:
     case Metric::kLateRate:
@@ -26,16 +29,19 @@ inline Family family_of(Metric m) {
     case Metric::kErrors:
     case Metric::kDropped:
     case Metric::kLate:
+    case Metric::kScaleErrors:
       return Family::kCount;
     case Metric::kRps:
       return Family::kRps;
     case Metric::kReplicas:
       return Family::kReplicas;
+    case Metric::kBalance:
+      return Family::kRatio;
   }
   return Family::kCount;
 }
 
-inline constexpr std::array<std::pair<std::string_view, Metric>, 11> kMetrics{{
+inline constexpr std::array<std::pair<std::string_view, Metric>, 15> kMetrics{{
     {"latency", Metric::kLatency},
     {"service", Metric::kService},
     {"lag", Metric::kLag},
@@ -47,7 +53,18 @@ inline constexpr std::array<std::pair<std::string_view, Metric>, 11> kMetrics{{
     {"late", Metric::kLate},
     {"rps", Metric::kRps},
     {"replicas", Metric::kReplicas},
+    {"scale_gap", Metric::kScaleGap},
+    {"scale_errors", Metric::kScaleErrors},
+    {"balance", Metric::kBalance},
+    {"unhealthy", Metric::kUnhealthy},
 }};
+
+// The aggregation a time metric takes when none is written (none: it must be written).
+inline std::optional<AggKind> default_time_agg(Metric m) {
+  if (m == Metric::kScaleGap) return AggKind::kMin;
+  if (m == Metric::kUnhealthy) return AggKind::kMax;
+  return std::nullopt;
+}
 
 // A number in up to `precision` significant digits, without trailing zeros.
 std::string fmt_number(double v, int precision = 6);

@@ -70,7 +70,11 @@ std::string aggregation_name(const Aggregation& a) {
 }
 
 std::string_view accepted_aggregations(Metric m) {
+  if (m == Metric::kScaleGap) return "none (min), min, max, mean";
+  if (m == Metric::kUnhealthy) return "none (max), max";
   switch (family_of(m)) {
+    case Family::kRatio:
+      return "none (it is a ratio already)";
     case Family::kTime:
       return "p<N> or p(<N>) with 0 <= N <= 100, median, max, min, mean, avg";
     case Family::kFraction:
@@ -99,12 +103,15 @@ std::expected<void, std::string> check_slo(const Slo& slo) {
       if (k != AggKind::kPercentile && k != AggKind::kMax && k != AggKind::kMin &&
           k != AggKind::kMean)
         return bad_agg();
+      if (slo.metric == Metric::kScaleGap && k == AggKind::kPercentile) return bad_agg();
+      if (slo.metric == Metric::kUnhealthy && k != AggKind::kMax) return bad_agg();
       if (k == AggKind::kPercentile && !(slo.agg.percentile >= 0 && slo.agg.percentile <= 100))
         return std::unexpected("percentile " + fmt_number(slo.agg.percentile) +
                                " is outside 0..100");
       break;
     case Family::kFraction:
     case Family::kRps:
+    case Family::kRatio:
       if (k != AggKind::kRate) return bad_agg();
       break;
     case Family::kCount:
@@ -125,7 +132,30 @@ std::expected<void, std::string> check_slo(const Slo& slo) {
   }
   if (slo.op == Op::kWithin && slo.limit_high < slo.limit)
     return std::unexpected("the high bound is below the low bound");
+  if (slo.deadline) {
+    if (slo.metric != Metric::kReplicas || k != AggKind::kEach || slo.op == Op::kWithin)
+      return std::unexpected("\"within ... of step N\" applies to replicas OP N only");
+    if (!(slo.deadline->within_ms > 0) || slo.deadline->step == 0)
+      return std::unexpected("the deadline must be longer than 0 and the step at least 1");
+  }
   return {};
+}
+
+bool needs_embedded_stack(const Slo& slo) {
+  switch (slo.metric) {
+    case Metric::kReplicas:
+    case Metric::kScaleGap:
+    case Metric::kScaleErrors:
+    case Metric::kBalance:
+    case Metric::kUnhealthy:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool run_scope_only(const Slo& slo) {
+  return slo.metric == Metric::kBalance || slo.deadline.has_value();
 }
 
 std::string format_value(Metric m, double value) {
@@ -139,6 +169,8 @@ std::string format_value(Metric m, double value) {
     case Family::kCount:
     case Family::kReplicas:
       return fmt_number(value);
+    case Family::kRatio:
+      return fmt_number(value, 3);
   }
   return fmt_number(value);
 }
@@ -147,7 +179,11 @@ std::string format_limit(const Slo& slo) {
   if (slo.op == Op::kWithin)
     return "within [" + format_value(slo.metric, slo.limit) + ", " +
            format_value(slo.metric, slo.limit_high) + "]";
-  return std::string(op_text(slo.op)) + " " + format_value(slo.metric, slo.limit);
+  std::string t = std::string(op_text(slo.op)) + " " + format_value(slo.metric, slo.limit);
+  if (slo.deadline)
+    t += " within " + format_duration_us(slo.deadline->within_ms * 1000.0) + " of step " +
+         std::to_string(slo.deadline->step);
+  return t;
 }
 
 }  // namespace lg::validators

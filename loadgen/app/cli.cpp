@@ -77,6 +77,22 @@ bool common_option(Parser& p, Command& cmd, UrlFlags& uf) {
       return n ? std::string() : n.error();
     });
   }
+  if (a == "--shard") {
+    return take([&](const std::string& v) {
+      const auto slash = v.find('/');
+      const std::string bad =
+          "--shard: expected I/N with 1 <= I <= N <= 10000 (e.g. 2/4), got '" + v + "'";
+      if (slash == std::string::npos) return bad;
+      auto n = parse_uint<std::uint32_t>(a, v.substr(slash + 1), 1, 10'000);
+      auto i = parse_uint<std::uint32_t>(a, v.substr(0, slash), 1, 10'000);
+      if (!n || !i || *i > *n) return bad;
+      cmd.shard_index = *i - 1;
+      cmd.shard_count = *n;
+      return std::string();
+    });
+  }
+  if (a == "--start-at")
+    return take([&](const std::string& v) { return (cmd.start_at = v, std::string()); });
   if (a == "--rate") {
     return take([&](const std::string& v) {
       auto r = parse_rate(v);
@@ -233,10 +249,138 @@ std::expected<Command, std::string> parse_stack_args(const std::vector<std::stri
   return cmd;
 }
 
+std::expected<Command, std::string> parse_validate_args(const std::vector<std::string>& args) {
+  Command cmd;
+  cmd.kind = CommandKind::kValidate;
+  auto& v = cmd.validate;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "--scenario") {
+      if (i + 1 >= args.size()) return std::unexpected("--scenario: missing value");
+      v.scenario_path = args[++i];
+    } else if (a.starts_with("-") && a.size() > 1) {
+      return std::unexpected("validate: unknown option '" + a + "' (accepted: --scenario FILE)");
+    } else if (v.result_path.empty()) {
+      v.result_path = a;
+    } else {
+      return std::unexpected("validate: unexpected argument '" + a + "'");
+    }
+  }
+  if (v.result_path.empty())
+    return std::unexpected(
+        "validate: missing RESULT.json (loadgen validate RESULT.json "
+        "[--scenario SCENARIO.json])");
+  return cmd;
+}
+
+std::expected<Command, std::string> parse_report_args(const std::vector<std::string>& args) {
+  Command cmd;
+  cmd.kind = CommandKind::kReport;
+  auto& r = cmd.report;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "--html") {
+      if (i + 1 >= args.size()) return std::unexpected("--html: missing value");
+      r.html_path = args[++i];
+    } else if (a.starts_with("-") && a.size() > 1) {
+      return std::unexpected("report: unknown option '" + a + "' (accepted: --html FILE)");
+    } else if (r.result_path.empty()) {
+      r.result_path = a;
+    } else {
+      return std::unexpected("report: unexpected argument '" + a + "'");
+    }
+  }
+  if (r.result_path.empty())
+    return std::unexpected(
+        "report: missing RESULT.json (loadgen report RESULT.json [--html FILE])");
+  return cmd;
+}
+
+// "10%" or "0.1": a fraction in [0, 10].
+std::expected<double, std::string> parse_tolerance(const std::string& v) {
+  const bool pct = v.ends_with('%');
+  const std::string num = pct ? v.substr(0, v.size() - 1) : v;
+  double x = 0;
+  const auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), x);
+  if (num.empty() || ec != std::errc{} || p != num.data() + num.size() || !std::isfinite(x))
+    return std::unexpected(
+        "--tolerance: expected a percentage such as 10% or a fraction such "
+        "as 0.1, got '" +
+        v + "'");
+  if (pct) x /= 100.0;
+  if (x < 0 || x > 10)
+    return std::unexpected("--tolerance: must be in [0%, 1000%], got '" + v + "'");
+  return x;
+}
+
+std::expected<Command, std::string> parse_compare_args(const std::vector<std::string>& args) {
+  Command cmd;
+  cmd.kind = CommandKind::kCompare;
+  auto& c = cmd.compare;
+  std::vector<std::string> files;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const auto& a = args[i];
+    const bool takes_value =
+        a == "--tolerance" || a == "--floor" || a == "--html" || a == "--history";
+    if (takes_value && i + 1 >= args.size()) return std::unexpected(a + ": missing value");
+    if (a == "--tolerance") {
+      auto t = parse_tolerance(args[++i]);
+      if (!t) return std::unexpected(t.error());
+      c.tolerance = *t;
+    } else if (a == "--floor") {
+      auto d = parse_duration(args[++i]);
+      if (!d || *d < 0)
+        return std::unexpected("--floor: expected a duration such as 5ms, got '" + args[i] + "'");
+      c.floor_ms = static_cast<double>(*d) / 1e6;
+    } else if (a == "--html") {
+      c.html_path = args[++i];
+    } else if (a == "--history") {
+      c.history_dir = args[++i];
+    } else if (a.starts_with("-") && a.size() > 1) {
+      return std::unexpected("compare: unknown option '" + a +
+                             "' (accepted: --tolerance, --floor, --html, --history)");
+    } else {
+      files.push_back(a);
+    }
+  }
+  if (!c.history_dir.empty()) {
+    if (!files.empty())
+      return std::unexpected("compare: --history DIR takes no result files, got '" + files[0] +
+                             "'");
+    return cmd;
+  }
+  if (files.size() != 2)
+    return std::unexpected("compare: expected BASE.json CANDIDATE.json (or --history DIR), got " +
+                           std::to_string(files.size()) + " file(s)");
+  c.base_path = files[0];
+  c.candidate_path = files[1];
+  return cmd;
+}
+
+std::expected<Command, std::string> parse_merge_args(const std::vector<std::string>& args) {
+  Command cmd;
+  cmd.kind = CommandKind::kMerge;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i].starts_with("-") && args[i].size() > 1)
+      return std::unexpected("merge: unknown option '" + args[i] + "'");
+    if (cmd.merge.out_path.empty())
+      cmd.merge.out_path = args[i];
+    else
+      cmd.merge.shard_paths.push_back(args[i]);
+  }
+  if (cmd.merge.shard_paths.empty())
+    return std::unexpected("merge: expected OUT.json SHARD.json... (at least one shard)");
+  return cmd;
+}
+
 std::expected<Command, std::string> parse_args(const std::vector<std::string>& args) {
   Command cmd;
   if (args.empty()) return std::unexpected("missing a scenario file or URL");
   if (args[0] == "stack") return parse_stack_args(args);
+  if (args[0] == "validate") return parse_validate_args(args);
+  if (args[0] == "report") return parse_report_args(args);
+  if (args[0] == "compare") return parse_compare_args(args);
+  if (args[0] == "merge") return parse_merge_args(args);
   Parser p{args, 0, {}};
   UrlFlags uf;
   std::vector<std::string> positional;
@@ -254,16 +398,14 @@ std::expected<Command, std::string> parse_args(const std::vector<std::string>& a
   }
   if (!p.error.empty()) return std::unexpected(p.error);
   if (!positional.empty() && positional[0] == "run") positional.erase(positional.begin());
-  for (const char* later : {"validate", "report", "compare", "merge"}) {
-    if (!positional.empty() && positional[0] == later) {
-      return std::unexpected("'" + positional[0] + "' is not available in this version yet");
-    }
-  }
   if (positional.size() != 1) {
     return std::unexpected(positional.empty() ? "missing a scenario file or URL"
                                               : "unexpected argument '" + positional[1] + "'");
   }
   const auto& what = positional[0];
+  if ((cmd.shard_index || cmd.start_at) && what.starts_with("http"))
+    return std::unexpected(
+        "--shard and --start-at apply to scenario runs (shards split a scenario's schedule)");
   if (what.starts_with("http://") || what.starts_with("https://")) {
     cmd.kind = CommandKind::kRunUrl;
     if (auto err = finish_url_plan(cmd, uf, what); !err.empty()) return std::unexpected(err);
@@ -293,11 +435,20 @@ Usage:
                                                        at start and kept open
   loadgen stack up [--replicas N] [--max-replicas N] [--fpm-children N] [--base-port P]
   loadgen stack status|down [--run-dir DIR]            the embedded stack, by hand
+  loadgen validate RESULT.json [--scenario FILE]       re-judge a stored result, with its own
+                                                       SLOs or those of FILE
+  loadgen report RESULT.json [--html FILE]             re-render report.html from result.json
+  loadgen compare BASE.json CANDIDATE.json [--tolerance 10%] [--floor 5ms] [--html FILE]
+  loadgen compare --history DIR [...]                  trends across releases, regressions
+  loadgen merge OUT.json SHARD.json...                 exact merge of shard results
   loadgen --help | --version
 
 Options:
   --out DIR              where result.json goes (default: results/NAME-YYYYMMDD-HHMMSS)
   --target URL           run a scenario against this URL (overrides its "target")
+  --shard I/N            run the I-th of N disjoint slices of the scenario's schedule
+                         (1 <= I <= N); `loadgen merge` joins the N results
+  --start-at TIME        shards: start at this instant (unix seconds or ISO 8601 UTC)
   --rate R/s             open-loop arrival rate, e.g. 2000/s, 30/m
   --connections N, -c N  closed loop over N keep-alive connections, no pacing
   --max-connections N    open loop: cap on connections (default: peak rate x 1 s, 64..10000)

@@ -11,7 +11,17 @@
 
 namespace lg::app {
 
-enum class CommandKind { kHelp, kVersion, kRunScenario, kRunUrl, kStack };
+enum class CommandKind {
+  kHelp,
+  kVersion,
+  kRunScenario,
+  kRunUrl,
+  kStack,
+  kValidate,
+  kReport,
+  kCompare,
+  kMerge,
+};
 
 // `loadgen stack up|down|status`: the embedded stack by hand.
 struct StackCommand {
@@ -23,6 +33,35 @@ struct StackCommand {
   std::string run_dir;              // down/status: which run (default: the only one running)
 };
 
+// `loadgen validate RESULT.json [--scenario SCENARIO.json]`: re-judge a stored result.
+struct ValidateCommand {
+  std::string result_path;
+  std::string scenario_path;  // "" = the SLOs stored in the result
+};
+
+// `loadgen report RESULT.json [--html FILE]`: re-render report.html from a stored result.
+struct ReportCommand {
+  std::string result_path;
+  std::string html_path;  // "" = report.html next to the result
+};
+
+// `loadgen compare BASE.json CANDIDATE.json [--tolerance 10%] [--floor 5ms] [--html FILE]`
+// or `loadgen compare --history DIR [--tolerance ..] [--floor ..] [--html FILE]`.
+struct CompareCommand {
+  std::string base_path;
+  std::string candidate_path;
+  std::string history_dir;  // set: the history form (base/candidate empty)
+  double tolerance = 0.10;  // relative: a change within it is noise (fraction, 0..10)
+  double floor_ms = 5.0;    // absolute: latency changes below it are noise (ms, >= 0)
+  std::string html_path;    // "" = no HTML page
+};
+
+// `loadgen merge OUT.json SHARD.json...`: exact merge of shard results.
+struct MergeCommand {
+  std::string out_path;
+  std::vector<std::string> shard_paths;
+};
+
 struct Command {
   CommandKind kind = CommandKind::kHelp;
   std::string scenario_path;          // kRunScenario
@@ -30,9 +69,16 @@ struct Command {
   std::optional<std::string> target;  // --target URL (scenario runs)
   std::optional<std::uint32_t> threads;
   std::optional<std::uint64_t> seed;
-  std::string out_dir;  // --out DIR ("" = default under ./results)
+  std::optional<std::uint32_t> shard_index;  // --shard I/N: 0-based index (I is 1-based)
+  std::optional<std::uint32_t> shard_count;
+  std::optional<std::string> start_at;  // --start-at TIME: a common start for shards (as given)
+  std::string out_dir;                  // --out DIR ("" = default under ./results)
   bool quiet = false;
-  StackCommand stack;  // kStack
+  StackCommand stack;        // kStack
+  ValidateCommand validate;  // kValidate
+  ReportCommand report;      // kReport
+  CompareCommand compare;    // kCompare
+  MergeCommand merge;        // kMerge
 };
 
 std::expected<Command, std::string> parse_args(const std::vector<std::string>& args);

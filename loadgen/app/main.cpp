@@ -4,8 +4,12 @@
 #include <vector>
 
 #include "loadgen/app/cli.h"
+#include "loadgen/app/compare_command.h"
+#include "loadgen/app/merge_command.h"
+#include "loadgen/app/report_command.h"
 #include "loadgen/app/run_command.h"
 #include "loadgen/app/stack_command.h"
+#include "loadgen/app/validate_command.h"
 #include "loadgen/core/exit_codes.h"
 #include "loadgen/version.h"
 
@@ -28,6 +32,14 @@ int main(int argc, char** argv) {
       return lg::app::run_command(*cmd);
     case lg::app::CommandKind::kStack:
       return lg::app::stack_command(cmd->stack);
+    case lg::app::CommandKind::kValidate:
+      return lg::app::validate_command(cmd->validate);
+    case lg::app::CommandKind::kReport:
+      return lg::app::report_command(cmd->report);
+    case lg::app::CommandKind::kCompare:
+      return lg::app::compare_command(cmd->compare);
+    case lg::app::CommandKind::kMerge:
+      return lg::app::merge_command(cmd->merge);
   }
   return lg::kExitInvalidInput;
 }

@@ -78,7 +78,8 @@ std::string to_json_line(const Event& e) {
   nlohmann::ordered_json j;
   j["time"] = e.time;
   j["unix_ms"] = e.unix_ms;
-  j["t_s"] = std::round(e.t_s * 1000.0) / 1000.0;
+  // Unrounded: the cooldown check compares these exactly as the policy compared them.
+  j["t_s"] = e.t_s;
   j["type"] = std::string(to_string(e.type));
   j["from"] = e.from;
   j["to"] = e.to;
@@ -234,6 +235,9 @@ void Controller::recover(const Observation& obs, double now_s) {
 }
 
 void Controller::decide_and_act(double now_s) {
+  // The event carries the decision's instant, not the end of the action (starting or draining
+  // a replica takes a variable time): gaps between events then show the cooldown as applied.
+  const auto decided_at = options_.wall_clock();
   const std::uint32_t before = count();
   state_.current = before;
   const Decision d = policy_.decide(window_, now_s, state_);
@@ -294,7 +298,7 @@ void Controller::decide_and_act(double now_s) {
   if (after == before) return;
   state_.last_scale_s = now_s;  // a scale event: the cooldown starts
   Event e;
-  stamp(e, options_.wall_clock());
+  stamp(e, decided_at);
   e.t_s = now_s;
   e.type = after > before ? EventType::kScaleUp : EventType::kScaleDown;
   e.from = before;

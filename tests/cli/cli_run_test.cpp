@@ -141,3 +141,37 @@ TEST_CASE("cli: a failed SLO exits 1 and names the failed check", "[cli]") {
   CHECK(passed >= 2);  // error rate per step and per run, and the generator checks
   fs::remove_all(dir);
 }
+
+TEST_CASE("cli: validate re-judges a stored result with its own SLOs or a scenario's", "[cli]") {
+  lg::test::TestServer server;
+  const auto dir = fresh_dir("validate");
+  fs::create_directories(dir);
+  const auto write_scenario = [&](const std::string& name, const std::string& checks) {
+    const auto file = dir / name;
+    std::ofstream(file) << R"({"schema_version": 1, "name": "v", "target": ")" << url(server)
+                        << R"(", "steps": [{"rate": "100/s", "duration": "1s", "warmup": true},
+        {"rate": "100/s", "duration": "1s"}], "slo": {"checks": [)"
+                        << checks << "]}}";
+    return file;
+  };
+  const auto loose = write_scenario("loose.json", R"("p50 < 10s", "run: rps >= 50")");
+  const auto tight = write_scenario("tight.json", R"("p50 < 1us")");
+  const auto out = dir / "out";
+  REQUIRE(spawn({loose.string(), "--threads", "1", "--quiet", "--out", out.string()}).wait() == 0);
+  const auto result = (out / "result.json").string();
+  CHECK(spawn({"validate", result}).wait() == 0);
+  CHECK(spawn({"validate", out.string()}).wait() == 0);  // the folder works too
+  CHECK(spawn({"validate", result, "--scenario", tight.string()}).wait() == 1);
+  // A scenario with other steps does not describe this run: invalid input.
+  const auto other = dir / "other.json";
+  std::ofstream(other) << R"({"schema_version": 1, "name": "v", "target": ")" << url(server)
+                       << R"(", "steps": [{"rate": "100/s", "duration": "2s"}]})";
+  CHECK(spawn({"validate", result, "--scenario", other.string()}).wait() == 2);
+  // A damaged result is invalid input, not a failed SLO.
+  const auto broken = dir / "broken.json";
+  auto doc = read_json(out / "result.json");
+  doc["steps"][1]["histograms"]["latency"] = "not a histogram";
+  std::ofstream(broken) << doc.dump();
+  CHECK(spawn({"validate", broken.string()}).wait() == 2);
+  fs::remove_all(dir);
+}

@@ -1,0 +1,120 @@
+#include "reports/plan_reader.h"
+
+#include "loadgen/core/url.h"
+
+namespace lg::reports {
+namespace {
+
+void read_target(JsonWalker& w, const JsonNode& n, Target& target) {
+  const auto text = w.text(n);
+  if (!w.present(n) || !n.value->is_string()) return;  // already reported
+  auto url = parse_url(text);
+  if (!url) {
+    w.fail_with(n.ptr, "expected a URL http://HOST[:PORT][/PATH], found " +
+                           JsonWalker::show(*n.value) + ": " + url.error());
+    return;
+  }
+  target = std::move(url->target);
+  // As the scenario loader and the CLI do: the URL's path is the base path, "/" is none.
+  if (url->path != "/") target.base_path = std::move(url->path);
+}
+
+StepPlan read_step(JsonWalker& w, const JsonNode& n) {
+  StepPlan s;
+  s.label = w.text(w.field(n, "label"));
+  s.users = w.uint32(w.field(n, "users"));
+  s.start_rate = w.number(w.field(n, "start_rate"));
+  s.end_rate = w.number(w.field(n, "end_rate"));
+  s.duration_ns = w.seconds_ns(w.field(n, "duration_s"));
+  s.warmup = w.boolean(w.field(n, "warmup"));
+  return s;
+}
+
+RequestSpec read_request(JsonWalker& w, const JsonNode& n) {
+  RequestSpec r;
+  r.method = w.text(w.field(n, "method"), r.method);
+  r.path = w.text(w.field(n, "path"), r.path);
+  for (const auto& h : w.items(w.field(n, "headers"))) {
+    const auto pair = w.items(h);
+    if (pair.size() != 2) {
+      w.fail(h, "a [name, value] pair of strings");  // unless items() reported it already
+      continue;
+    }
+    r.headers.emplace_back(w.text(pair[0]), w.text(pair[1]));
+  }
+  r.body = w.text(w.field(n, "body"));
+  r.weight = w.uint32(w.field(n, "weight"), r.weight);
+  return r;
+}
+
+AutoscalerPlan read_autoscaler(JsonWalker& w, const JsonNode& n) {
+  AutoscalerPlan a;  // each fallback is the default, so one bad knob leaves the rest as read
+  a.enabled = w.boolean(w.field(n, "enabled"), a.enabled);
+  a.algorithm = w.text(w.field(n, "algorithm"), a.algorithm);
+  a.check_interval_ns = w.seconds_ns(w.field(n, "check_interval_s"), a.check_interval_ns);
+  a.cooldown_ns = w.seconds_ns(w.field(n, "cooldown_s"), a.cooldown_ns);
+  a.window_ns = w.seconds_ns(w.field(n, "window_s"), a.window_ns);
+  a.stabilization_ns = w.seconds_ns(w.field(n, "stabilization_s"), a.stabilization_ns);
+  const auto up = w.field(n, "scale_up");
+  a.scale_up_cpu = w.number(w.field(up, "cpu"), a.scale_up_cpu);
+  a.scale_up_rps = w.number(w.field(up, "rps_per_replica"), a.scale_up_rps);
+  a.scale_up_response_ms = w.number(w.field(up, "response_ms"), a.scale_up_response_ms);
+  a.scale_up_error_rate = w.number(w.field(up, "error_rate"), a.scale_up_error_rate);
+  const auto down = w.field(n, "scale_down");
+  a.scale_down_cpu = w.number(w.field(down, "cpu"), a.scale_down_cpu);
+  a.scale_down_rps = w.number(w.field(down, "rps_per_replica"), a.scale_down_rps);
+  a.scale_down_response_ms = w.number(w.field(down, "response_ms"), a.scale_down_response_ms);
+  a.factor = w.number(w.field(n, "factor"), a.factor);
+  const auto target = w.field(n, "target");
+  a.target_metric = w.text(w.field(target, "metric"), a.target_metric);
+  a.target_value = w.number(w.field(target, "value"), a.target_value);
+  return a;
+}
+
+StackPlan read_stack(JsonWalker& w, const JsonNode& n) {
+  StackPlan s;
+  if (!w.present(n)) return s;  // written before the stack was recorded: the defaults
+  s.enabled = w.boolean(w.field(n, "enabled"), s.enabled);
+  s.min_replicas = w.uint32(w.field(n, "min_replicas"), s.min_replicas);
+  s.max_replicas = w.uint32(w.field(n, "max_replicas"), s.max_replicas);
+  s.fpm_children = w.uint32(w.field(n, "fpm_children"), s.fpm_children);
+  s.autoscaler = read_autoscaler(w, w.field(n, "autoscaler"));
+  return s;
+}
+
+// The knobs of the run as a whole (not its steps, requests or stack).
+void read_settings(JsonWalker& w, const JsonNode& n, RunPlan& p) {
+  p.name = w.text(w.field(n, "name"), p.name);
+  read_target(w, w.field(n, "target"), p.target);
+  p.mode =
+      w.one_of(w.field(n, "mode"), {"open", "closed"}) == 0 ? LoopMode::kOpen : LoopMode::kClosed;
+  p.arrival = w.one_of(w.field(n, "arrival"), {"constant", "poisson"}) == 0 ? Arrival::kConstant
+                                                                            : Arrival::kPoisson;
+  p.timeout_ns = w.seconds_ns(w.field(n, "timeout_s"), p.timeout_ns);
+  p.connections = w.uint32(w.field(n, "connections"));
+  p.preconnect = w.boolean(w.optional(n, "preconnect"));
+  p.threads = w.uint32(w.field(n, "threads"));
+  p.seed = w.uint(w.field(n, "seed"), UINT64_MAX, p.seed);
+  p.late_threshold_ns = w.seconds_ns(w.field(n, "late_threshold_s"), p.late_threshold_ns);
+  p.max_dispatch_lag_ns = w.seconds_ns(w.optional(n, "max_dispatch_lag_s"), p.max_dispatch_lag_ns);
+  const auto shard = w.field(n, "shard");
+  p.shard_index = w.uint32(w.field(shard, "index"));
+  p.shard_count = w.uint32(w.field(shard, "count"), p.shard_count);
+}
+
+}  // namespace
+
+RunPlan read_plan(JsonWalker& w, const JsonNode& scenario) {
+  RunPlan p;
+  read_settings(w, scenario, p);
+  for (const auto& s : w.items(w.field(scenario, "steps"))) p.steps.push_back(read_step(w, s));
+  p.requests.clear();
+  for (const auto& r : w.items(w.field(scenario, "requests"))) {
+    p.requests.push_back(read_request(w, r));
+  }
+  for (const auto& s : w.items(w.optional(scenario, "slo"))) p.slos.push_back(w.text(s));
+  p.stack = read_stack(w, w.optional(scenario, "stack"));
+  return p;
+}
+
+}  // namespace lg::reports

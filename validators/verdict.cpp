@@ -1,0 +1,90 @@
+#include "validators/verdict.h"
+
+#include <cstdio>
+
+#include "loadgen/core/exit_codes.h"
+#include "loadgen/core/units.h"
+#include "validators/slo.h"
+
+namespace lg::validators {
+namespace {
+
+// The generator kept its schedule (open loop), and the target answered at all.
+std::vector<Check> environment_checks(const RunResult& r) {
+  std::vector<Check> checks;
+  if (r.plan.mode == LoopMode::kOpen) {
+    const auto p99 = summarize(r.generator.lag).p99;
+    checks.push_back(
+        {"generator_schedule", "run", format_duration_us(p99 * 1000.0) + " lag p99",
+         "< " + format_duration_us(static_cast<double>(r.plan.max_dispatch_lag_ns) / 1e3),
+         !r.generator.saturated,
+         r.generator.saturated ? r.generator.saturation_reason : "the generator sent on schedule"});
+  }
+  const auto& c = r.total.counters;
+  const bool reachable = !(c.responses == 0 && c.error(ErrorKind::kConnect) > 0);
+  checks.push_back(
+      {"target_reachable", "run", std::to_string(c.responses) + " responses", "at least 1 response",
+       reachable,
+       reachable ? "the target answered" : "no response at all: every connection attempt failed"});
+  return checks;
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> split_scope(const std::string& text) {
+  for (const std::string_view scope : {"run:", "steps:"}) {
+    if (text.starts_with(scope)) {
+      auto rest = text.substr(scope.size());
+      rest.erase(0, rest.find_first_not_of(' '));
+      return {std::string(scope.substr(0, scope.size() - 1)), rest};
+    }
+  }
+  return {"", text};
+}
+
+Verdict judge_run(const RunResult& r, const std::vector<std::string>& slos) {
+  Verdict v;
+  v.checks = environment_checks(r);
+  v.environment = v.checks.size();
+  for (const auto& text : slos) {
+    const auto [scope, expr] = split_scope(text);
+    auto slo = parse_slo(expr);
+    if (!slo) {
+      v.checks.push_back({text, "run", "not judged", "", false, slo.error()});
+      continue;
+    }
+    const auto which = scope == "run"     ? Scope::kRun
+                       : scope == "steps" ? Scope::kPerStep
+                                          : Scope::kBoth;
+    for (auto& c : evaluate({*slo}, r, which)) v.checks.push_back(std::move(c));
+  }
+  return v;
+}
+
+int exit_code(const Verdict& v, bool interrupted) {
+  if (interrupted) return kExitInterrupted;
+  int code = kExitPass;
+  for (std::size_t i = 0; i < v.checks.size(); ++i) {
+    if (v.checks[i].passed) continue;
+    if (i < v.environment) return kExitEnvironment;
+    code = kExitSloFailed;
+  }
+  return code;
+}
+
+std::string verdict_table(const Verdict& v) {
+  std::string out = "\nverdict:\n";
+  for (const auto& c : v.checks) {
+    char line[512];
+    std::snprintf(line, sizeof line, "  %-4s %-34s %-22s observed %-18s limit %s\n",
+                  c.passed ? "PASS" : "FAIL", c.name.c_str(), c.scope.c_str(), c.observed.c_str(),
+                  c.limit.c_str());
+    out += line;
+  }
+  for (const auto& c : v.checks) {
+    if (!c.passed) out += "FAILED " + c.name + " (" + c.scope + "): " + c.explanation + "\n";
+  }
+  return out;
+}
+
+}  // namespace lg::validators
