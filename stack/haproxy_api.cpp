@@ -29,17 +29,6 @@ constexpr std::size_t kMaxReplyBytes = 16u << 20;
 // Between two `show stat` polls in wait_sessions_zero.
 constexpr milliseconds kDrainPollInterval{20};
 
-// Waits for `events` on `fd` until `deadline`. False on timeout; errno-style error otherwise.
-std::expected<bool, std::string> wait_fd(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    pollfd p{fd, events, 0};
-    const int n = ::poll(&p, 1, poll_ms(deadline));
-    if (n > 0) return true;
-    if (n == 0) return false;
-    if (errno != EINTR) return std::unexpected("poll: " + errno_text(errno));
-  }
-}
-
 std::string shorten(std::string_view s, std::size_t max = 120) {
   std::string out(s.substr(0, std::min(s.size(), max)));
   for (char& c : out) {
@@ -323,13 +312,8 @@ std::expected<std::string, std::string> HaproxyApi::command_until(
       return std::unexpected(who + ": connection refused (stale socket: HAProxy not running?)");
     }
     if (err == EINPROGRESS) {
-      const auto ready = wait_fd(fd.get(), POLLOUT, deadline);
-      if (!ready) return std::unexpected(who + ": " + ready.error());
-      if (!*ready) return std::unexpected(who + ": connect timed out");
-      int so_error = 0;
-      socklen_t len = sizeof(so_error);
-      ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &so_error, &len);
-      if (so_error != 0) return std::unexpected(who + ": connect: " + errno_text(so_error));
+      if (auto done = finish_connect(fd.get(), deadline); !done)
+        return std::unexpected(who + ": " + done.error());
       break;
     }
     if (err != EAGAIN) return std::unexpected(who + ": connect: " + errno_text(err));
@@ -339,21 +323,8 @@ std::expected<std::string, std::string> HaproxyApi::command_until(
     std::this_thread::sleep_for(milliseconds{2});
   }
 
-  const std::string out = std::string(line) + "\n";
-  std::size_t sent = 0;
-  while (sent < out.size()) {
-    // MSG_NOSIGNAL: HAProxy closing early must be an error here, not a SIGPIPE for the process.
-    const ssize_t n = ::send(fd.get(), out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-    if (n >= 0) {
-      sent += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN) return std::unexpected(who + ": send: " + errno_text(errno));
-    const auto ready = wait_fd(fd.get(), POLLOUT, deadline);
-    if (!ready) return std::unexpected(who + ": " + ready.error());
-    if (!*ready) return std::unexpected(who + ": timed out sending '" + shorten(line) + "'");
-  }
+  if (auto sent = send_all(fd.get(), std::string(line) + "\n", deadline); !sent)
+    return std::unexpected(who + ": " + sent.error() + " (command '" + shorten(line) + "')");
 
   std::string reply;
   char buf[8192];

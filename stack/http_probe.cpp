@@ -22,17 +22,6 @@ using std::chrono::milliseconds;
 // Probe replies are small (/health, a JSON row); the cap keeps a runaway body bounded.
 constexpr std::size_t kMaxResponseBytes = 64u << 20;
 
-// True when `events` are ready, false on timeout, an error text if poll fails.
-std::expected<bool, std::string> wait_fd(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    pollfd p{fd, events, 0};
-    const int n = ::poll(&p, 1, poll_ms(deadline));
-    if (n > 0) return true;
-    if (n == 0) return false;
-    if (errno != EINTR) return std::unexpected(std::string("poll: ") + std::strerror(errno));
-  }
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::ranges::equal(a, b, [](char x, char y) {
            auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
@@ -222,32 +211,15 @@ std::expected<HttpReply, std::string> http_get(std::string_view host, std::uint1
     if (errno != EINPROGRESS && errno != EINTR) {
       return fail(std::string("connect: ") + std::strerror(errno));
     }
-    const auto ready = wait_fd(fd.get(), POLLOUT, deadline);
-    if (!ready) return fail(ready.error());
-    if (!*ready) return fail("connect timed out after " + std::to_string(timeout.count()) + " ms");
-    int so_error = 0;
-    socklen_t len = sizeof(so_error);
-    ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &so_error, &len);
-    if (so_error != 0) return fail(std::string("connect: ") + std::strerror(so_error));
+    if (auto done = finish_connect(fd.get(), deadline); !done)
+      return fail(done.error() + " (timeout " + std::to_string(timeout.count()) + " ms)");
   }
 
   const std::string request = "GET " + std::string(path) + " HTTP/1.1\r\nHost: " + authority +
                               "\r\nUser-Agent: loadgen-stack-probe\r\nAccept: */*\r\n"
                               "Connection: close\r\n\r\n";
-  std::size_t sent = 0;
-  while (sent < request.size()) {
-    // MSG_NOSIGNAL: a server that closes early is an error for this probe, not a SIGPIPE.
-    const ssize_t n = ::send(fd.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n >= 0) {
-      sent += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN) return fail(std::string("send: ") + std::strerror(errno));
-    const auto ready = wait_fd(fd.get(), POLLOUT, deadline);
-    if (!ready) return fail(ready.error());
-    if (!*ready) return fail("timed out sending the request");
-  }
+  if (auto sent = send_all(fd.get(), request, deadline); !sent)
+    return fail("sending the request: " + sent.error());
 
   std::string in;
   char buf[16384];

@@ -118,6 +118,8 @@ struct Run {
   Queue queue{&wake};
   std::vector<std::unique_ptr<Worker>> workers;
   bool interrupted = false;
+  std::int64_t sampled_second = -1;  // the newest second sample_replicas was read for
+  std::pair<std::int32_t, std::int32_t> replicas{-1, -1};  // its last reading
 
   Run(const RunPlan& p, const RunHooks& h, std::uint32_t n) : plan(p), hooks(h), builder(p, n) {}
 
@@ -125,9 +127,14 @@ struct Run {
     if (hooks.stop_flag != nullptr && hooks.stop_flag->load() && !interrupted) stop_all();
     const auto rss = current_rss_kb();
     auto batch = queue.take();
-    const auto replicas = hooks.sample_replicas && !batch.empty()
-                              ? hooks.sample_replicas()
-                              : std::pair<std::int32_t, std::int32_t>{-1, -1};
+    // One reading per second of the run: workers deliver the same second in separate batches,
+    // and the hook's readings (e.g. per-replica counters) are per-second deltas.
+    std::int64_t newest = -1;
+    for (const auto& snap : batch) newest = std::max(newest, snap.second);
+    if (hooks.sample_replicas && newest > sampled_second) {
+      replicas = hooks.sample_replicas();
+      sampled_second = newest;
+    }
     for (auto& snap : batch) {
       snap.rss_kb = rss;
       snap.replicas = replicas.first;
