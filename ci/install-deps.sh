@@ -6,17 +6,22 @@ set -euo pipefail
 
 # Build and unit-test dependencies.
 BUILD_PKGS=(build-essential cmake pkg-config git libuv1-dev node-llhttp nlohmann-json3-dev catch2
-  libboost-dev libboost-filesystem-dev libjs-chart.js)
+  libboost-dev libboost-filesystem-dev libjs-chart.js
+  python3 python3-yaml)  # tests/docs: the Kubernetes example is parsed and checked offline
 # The embedded stack: run as child processes by loadgen and by the stack tests, never as services.
 STACK_PKGS=(haproxy nginx-light mariadb-server php-fpm php-mysql)
+# Tests only (--test, what ci/test.sh asks for): headless Chromium renders the HTML reports and
+# the browser tests check every chart was drawn (ctest label "browser").
+TEST_PKGS=(chromium)
 # Peers for side-by-side benchmarks, and the static web server they target.
 BENCH_PKGS=(wrk util-linux procps python3)
 
 want=("${BUILD_PKGS[@]}" "${STACK_PKGS[@]}")
 case "${1:-}" in
   --bench) want+=("${BENCH_PKGS[@]}") ;;
+  --test) want+=("${TEST_PKGS[@]}") ;;
   "") ;;
-  *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--bench | --test]" >&2; exit 2 ;;
 esac
 
 missing=()

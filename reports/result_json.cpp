@@ -1,5 +1,7 @@
 #include "reports/result_json.h"
 
+#include "reports/atomic_file.h"
+
 #include <unistd.h>
 
 #include <fstream>
@@ -243,31 +245,14 @@ json to_json(const RunResult& r, const std::vector<Check>& checks) {
           {"replica_load", replica_load_json(r.replica_load)}};
 }
 
+std::expected<std::filesystem::path, std::string> write_result_file(
+    const json& doc, const std::filesystem::path& file) {
+  return write_atomically(doc.dump(1) + "\n", file);
+}
+
 std::expected<std::filesystem::path, std::string> write_result(const json& doc,
                                                                const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return std::unexpected("cannot create " + dir.string() + ": " + ec.message());
-  const auto final_path = dir / "result.json";
-  // A per-process temporary name: concurrent writers never share one, and readers only ever
-  // see a complete result.json (rename is atomic within a directory).
-  const auto tmp = dir / (".result.json." + std::to_string(getpid()) + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << doc.dump(1) << '\n';
-    out.close();
-    if (!out) {
-      std::filesystem::remove(tmp, ec);
-      return std::unexpected("cannot write " + tmp.string());
-    }
-  }
-  std::filesystem::rename(tmp, final_path, ec);
-  if (ec) {
-    const auto msg = "cannot rename into " + final_path.string() + ": " + ec.message();
-    std::filesystem::remove(tmp, ec);
-    return std::unexpected(msg);
-  }
-  return final_path;
+  return write_result_file(doc, dir / "result.json");
 }
 
 }  // namespace lg::reports

@@ -24,4 +24,9 @@ nlohmann::json to_json(const RunResult& r, const std::vector<Check>& checks);
 std::expected<std::filesystem::path, std::string> write_result(const nlohmann::json& doc,
                                                                const std::filesystem::path& dir);
 
+// Writes `file` exactly (e.g. `loadgen merge OUT.json`), the same way: a temporary file in its
+// folder renamed into place, creating the folder.
+std::expected<std::filesystem::path, std::string> write_result_file(
+    const nlohmann::json& doc, const std::filesystem::path& file);
+
 }  // namespace lg::reports

@@ -134,6 +134,7 @@ bool common_option(Parser& p, Command& cmd, UrlFlags& uf) {
       if (!d || *d <= 0)
         return "--max-lag: expected a positive duration such as 10ms, got '" + v + "'";
       cmd.plan.max_dispatch_lag_ns = *d;
+      cmd.max_lag_ns = *d;
       return std::string();
     });
   }
@@ -428,6 +429,7 @@ std::string usage() {
 
 Usage:
   loadgen SCENARIO.json [--out DIR] [--target URL] [--threads T] [--seed N] [--quiet]
+                        [--shard I/N] [--start-at TIME]
   loadgen run SCENARIO.json [...]                      (same as above)
   loadgen URL --rate R/s [--duration D] [options]      open loop: R requests/s on schedule
   loadgen URL --connections N [--duration D] [options] closed loop: N busy connections
@@ -448,7 +450,9 @@ Options:
   --target URL           run a scenario against this URL (overrides its "target")
   --shard I/N            run the I-th of N disjoint slices of the scenario's schedule
                          (1 <= I <= N); `loadgen merge` joins the N results
-  --start-at TIME        shards: start at this instant (unix seconds or ISO 8601 UTC)
+  --start-at TIME        wait until TIME, then start the schedule (shards started
+                         together): unix seconds (1767225600.5) or ISO 8601 UTC
+                         (2026-01-01T12:00:00Z), at most 24 h ahead and 5 s late
   --rate R/s             open-loop arrival rate, e.g. 2000/s, 30/m
   --connections N, -c N  closed loop over N keep-alive connections, no pacing
   --max-connections N    open loop: cap on connections (default: peak rate x 1 s, 64..10000)

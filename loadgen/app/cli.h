@@ -69,6 +69,7 @@ struct Command {
   std::optional<std::string> target;  // --target URL (scenario runs)
   std::optional<std::uint32_t> threads;
   std::optional<std::uint64_t> seed;
+  std::optional<std::int64_t> max_lag_ns;    // --max-lag (URL runs also get it in `plan`)
   std::optional<std::uint32_t> shard_index;  // --shard I/N: 0-based index (I is 1-based)
   std::optional<std::uint32_t> shard_count;
   std::optional<std::string> start_at;  // --start-at TIME: a common start for shards (as given)

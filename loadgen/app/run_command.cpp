@@ -9,11 +9,13 @@
 
 #include "loadgen/app/interrupt.h"
 #include "loadgen/app/live_line.h"
+#include "loadgen/app/start_at.h"
 #include "loadgen/core/exit_codes.h"
 #include "loadgen/core/replica_load.h"
 #include "loadgen/core/units.h"
 #include "loadgen/core/url.h"
 #include "loadgen/engine/coordinator.h"
+#include "reports/html_report.h"
 #include "reports/result_json.h"
 #include "reports/stack_events.h"
 #include "scenarios/scenario_loader.h"
@@ -63,6 +65,7 @@ std::expected<RunPlan, int> build_plan(const Command& cmd) {
   }
   if (cmd.threads) plan->threads = *cmd.threads;
   if (cmd.seed) plan->seed = *cmd.seed;
+  if (cmd.max_lag_ns) plan->max_dispatch_lag_ns = *cmd.max_lag_ns;
   if (cmd.shard_index) {
     plan->shard_index = *cmd.shard_index;
     plan->shard_count = *cmd.shard_count;
@@ -162,6 +165,23 @@ std::pair<std::int32_t, std::int32_t> count_replicas(const stack::HaproxyApi& ap
   return {in_lb, up};
 }
 
+// report.html beside result.json, rendered from the document just written. The run's outcome
+// is in result.json, already safely on disk: a report that cannot be rendered or written is
+// said on stderr and does not change the run's exit code (`loadgen report` can retry).
+void write_report_beside(const nlohmann::json& doc, const std::filesystem::path& result_file) {
+  const auto html = reports::render_report_html(doc, result_file.string());
+  if (!html) {
+    std::cerr << "loadgen: report.html not written: " << html.error() << '\n';
+    return;
+  }
+  const auto written = reports::write_report(*html, result_file.parent_path() / "report.html");
+  if (!written) {
+    std::cerr << "loadgen: report.html not written: " << written.error() << '\n';
+    return;
+  }
+  std::cout << "report: " << written->string() << '\n';
+}
+
 int run_plan(const Command& cmd, const RunPlan& p, const stack::EmbeddedStack* embedded) {
   const bool live = !cmd.quiet && isatty(STDERR_FILENO);
   engine::RunHooks hooks;
@@ -198,13 +218,15 @@ int run_plan(const Command& cmd, const RunPlan& p, const stack::EmbeddedStack* e
   }
   const auto verdict = validators::judge_run(*result, p.slos);
   const auto out_dir = cmd.out_dir.empty() ? default_out_dir(p) : cmd.out_dir;
-  auto written = reports::write_result(reports::to_json(*result, verdict.checks), out_dir);
+  const auto doc = reports::to_json(*result, verdict.checks);
+  auto written = reports::write_result(doc, out_dir);
   std::cout << step_table(*result);
   if (!written) {
     std::cerr << "loadgen: " << written.error() << '\n';
     return kExitEnvironment;
   }
   std::cout << validators::verdict_table(verdict) << "result: " << written->string() << '\n';
+  write_report_beside(doc, *written);
   if (result->interrupted) std::cerr << "loadgen: interrupted; partial results written\n";
   return validators::exit_code(verdict, result->interrupted);
 }
@@ -214,6 +236,8 @@ int run_plan(const Command& cmd, const RunPlan& p, const stack::EmbeddedStack* e
 int run_command(const Command& cmd) {
   auto plan = build_plan(cmd);
   if (!plan) return plan.error();
+  const auto start_at = resolve_start_at(cmd.start_at);  // checked before any bring-up
+  if (!start_at) return start_at.error();
   install_interrupt_flag();
   std::unique_ptr<stack::EmbeddedStack> embedded;  // torn down on every path out
   if (plan->stack.enabled) {
@@ -221,6 +245,7 @@ int run_command(const Command& cmd) {
     if (!s) return s.error();
     embedded = std::move(*s);
   }
+  if (*start_at) wait_for_start(**start_at, interrupt_flag(), cmd.quiet);
   if (interrupt_flag().load()) {
     std::cerr << "loadgen: interrupted before the run started\n";
     return kExitInterrupted;  // `embedded` tears the stack down on the way out
