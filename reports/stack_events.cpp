@@ -38,8 +38,17 @@ std::expected<std::vector<StackEvent>, std::string> read_stack_events(
     const auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return std::unexpected(where + "not a JSON object");
     StackEvent e;
+    for (const char* key : {"time", "type", "reason"}) {
+      if (j.contains(key) && !j[key].is_string())
+        return std::unexpected(where + "\"" + key + "\" is not a string");
+    }
     e.time = j.value("time", "");
     e.type = j.value("type", "");
+    // A field of the wrong type is a bad line, not an exception out of the run.
+    for (const char* key : {"from", "to"}) {
+      if (j.contains(key) && !(j[key].is_number_integer() && j[key].get<std::int64_t>() >= 0))
+        return std::unexpected(where + "\"" + key + "\" is not a non-negative integer");
+    }
     e.from = j.value("from", 0);
     e.to = j.value("to", 0);
     e.reason = j.value("reason", "");

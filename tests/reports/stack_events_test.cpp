@@ -54,3 +54,17 @@ TEST_CASE("stack events: a missing log is no events, a bad line is an error", "[
   CHECK_THAT(bad.error(), Catch::Contains(":1: no usable"));
   fs::remove(p);
 }
+
+TEST_CASE("stack events: a field of the wrong type is a bad line, not an exception", "[events]") {
+  const auto from =
+      write_log("bad-from.jsonl", R"({"unix_ms": 1000, "type": "scale_up", "from": "two", "to": 3})"
+                                  "\n");
+  auto r = lg::reports::read_stack_events(from, 0);
+  REQUIRE_FALSE(r.has_value());
+  CHECK_THAT(r.error(), Catch::Matchers::Contains("\"from\" is not a non-negative integer"));
+  const auto type = write_log("bad-type.jsonl", R"({"unix_ms": 1000, "type": 7})"
+                                                "\n");
+  auto t = lg::reports::read_stack_events(type, 0);
+  REQUIRE_FALSE(t.has_value());
+  CHECK_THAT(t.error(), Catch::Matchers::Contains("\"type\" is not a string"));
+}
