@@ -13,5 +13,5 @@ set +e
 build/loadgen/app/loadgen scenarios/smoke.json --out "$out"
 code=$?
 set -e
-echo "loadgen exited with $code; result: $out/result.json"
+echo "loadgen exited with $code; result: $out/result.json, report: $out/report.html"
 exit $code
