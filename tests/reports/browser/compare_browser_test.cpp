@@ -3,98 +3,34 @@
 // every chart was drawn and no script failed. Chromium runs in its own process group with a
 // time bound and a fresh profile; the group is killed afterwards. The pages are kept in
 // build/test-artifacts/ for people to look at.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 
-#include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "reports/compare.h"
 #include "reports/compare_html.h"
 #include "reports/history.h"
 #include "reports/history_html.h"
+#include "tests/reports/browser/headless_chromium.h"
 #include "tests/reports/compare_fixture.h"
-
-extern char** environ;
 
 namespace {
 
 namespace fs = std::filesystem;
-using namespace std::chrono_literals;
+using namespace lg::test::browser;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// $LG_CHROMIUM, else chromium from the usual places.
-std::string chromium() {
-  if (const char* env = std::getenv("LG_CHROMIUM"); env && *env) return env;
-  for (const char* p : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
-    if (access(p, X_OK) == 0) return p;
-  FAIL("chromium not found: apt-get install chromium (ci/install-deps.sh does)");
-  return "";
-}
-
-// `chromium --dump-dom FILE` in its own process group, at most 60 s; returns the DOM.
+// `chromium --dump-dom PAGE` (bounded, its process group killed afterwards); the DOM.
 std::string dump_dom(const fs::path& page, const fs::path& work) {
-  const auto out = work / "dom.html";
-  std::vector<std::string> args{chromium(),
-                                "--headless=new",
-                                "--no-sandbox",
-                                "--disable-gpu",
-                                "--virtual-time-budget=5000",
-                                "--user-data-dir=" + (work / "profile").string(),
-                                "--no-first-run",
-                                "--disable-extensions",
-                                "--disable-background-networking",
-                                "--disable-dev-shm-usage",
-                                "--dump-dom",
-                                "file://" + fs::absolute(page).string()};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);  // its own group: killed as a whole
-  pid_t pid = -1;
-  REQUIRE(posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), environ) == 0);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
-  kill(-pid, SIGKILL);  // the browser's helpers, and the browser itself if it overran
-  waitpid(pid, &status, WNOHANG);
-  return read_file(out);
-}
-
-// The value of attribute `name` on the dumped <body> tag; "absent" if it is not there.
-std::string body_attribute(const std::string& dom, const std::string& name) {
-  const auto start = dom.find("<body");
-  if (start == std::string::npos) return "absent";
-  const auto tag = dom.substr(start, dom.find('>', start) - start);
-  const auto at = tag.find(" " + name + "=\"");
-  if (at == std::string::npos) return "absent";
-  const auto value = at + name.size() + 3;
-  return tag.substr(value, tag.find('"', value) - value);
+  const auto chromium = find_chromium();
+  if (!chromium) FAIL("chromium not found: apt-get install chromium (ci/install-deps.sh does)");
+  auto args = chromium_args(*chromium, work / "profile");
+  args.insert(args.end(), {"--dump-dom", "file://" + fs::absolute(page).string()});
+  const auto o = run_bounded(args, work);
+  INFO("stderr: " << o.err);
+  CHECK(o.exit_code == 0);
+  return o.out;
 }
 
 // Per-second points, so that the time charts have lines to draw.
@@ -121,6 +57,7 @@ void check_renders(const std::string& html, const std::string& name, int charts)
   const auto dom = dump_dom(page, work);
   fs::remove_all(work);
   INFO(name);
+  REQUIRE(dom.find("<body") != std::string::npos);
   CHECK(body_attribute(dom, "data-ready") == "1");
   CHECK(body_attribute(dom, "data-errors").empty());
   CHECK(body_attribute(dom, "data-charts") == std::to_string(charts));
