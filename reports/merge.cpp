@@ -51,30 +51,10 @@ RunPlan merged_plan(const std::vector<Part>& parts) {
   return plan;
 }
 
-ReplicaSummary merge_replicas(const std::vector<ReplicaSummary>& xs) {
-  ReplicaSummary out;
-  double sum = 0;
-  int n = 0;
-  for (const auto& x : xs) {
-    if (x.min < 0) continue;
-    out.min = out.min < 0 ? x.min : std::min(out.min, x.min);
-    out.max = std::max(out.max, x.max);
-    sum += x.mean;
-    ++n;
-  }
-  if (n > 0) out.mean = sum / n;
-  return out;
-}
-
-// As ResultBuilder::finish: requests sent over the part of the step that ran (all of it,
-// unless the run ended early). With every shard done, the sum of the shards' rates.
-double achieved_rate(const StepResult& s, std::int64_t duration_ns) {
-  const auto ran_ns = std::clamp<std::int64_t>(duration_ns, s.start_ns, s.end_ns) - s.start_ns;
-  const double secs = static_cast<double>(ran_ns) / 1e9;
-  return secs > 0 ? static_cast<double>(s.data.counters.sent) / secs : 0;
-}
-
+// Counters and histograms added; rate and replicas derived as a run derives them, from the
+// merged timeline.
 std::vector<StepResult> merge_steps(const RunPlan& plan, const std::vector<Part>& parts,
+                                    const std::vector<TimelinePoint>& timeline,
                                     std::int64_t duration_ns) {
   std::vector<StepResult> steps = parts[0].r->steps;
   for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -82,14 +62,8 @@ std::vector<StepResult> merge_steps(const RunPlan& plan, const std::vector<Part>
     s.plan = plan.steps[i];
     // Each shard records the whole scenario's planned rate: recomputed, not summed.
     s.target_rate = plan.mode == LoopMode::kOpen ? (s.plan.start_rate + s.plan.end_rate) / 2 : 0;
-    std::vector<ReplicaSummary> replicas{s.replicas};
-    for (std::size_t k = 1; k < parts.size(); ++k) {
-      const auto& other = parts[k].r->steps[i];
-      s.data.merge(other.data);
-      replicas.push_back(other.replicas);
-    }
-    s.achieved_rate = achieved_rate(s, duration_ns);
-    s.replicas = merge_replicas(replicas);
+    for (std::size_t k = 1; k < parts.size(); ++k) s.data.merge(parts[k].r->steps[i].data);
+    finish_step(s, timeline, duration_ns);
   }
   return steps;
 }
@@ -212,8 +186,8 @@ std::expected<RunResult, std::string> merge_shards(const std::vector<StoredResul
     m.duration_ns = std::max(m.duration_ns, p.r->duration_ns);
     m.interrupted = m.interrupted || p.r->interrupted;
   }
-  m.steps = merge_steps(m.plan, parts, m.duration_ns);
   m.timeline = merge_timeline(parts);
+  m.steps = merge_steps(m.plan, parts, m.timeline, m.duration_ns);
   m.total = first.total;
   for (std::size_t k = 1; k < parts.size(); ++k) m.total.merge(parts[k].r->total);
   m.generator = merge_generator(parts, m.total);

@@ -23,6 +23,8 @@ void merge_into(IntervalSnapshot& into, const IntervalSnapshot& s) {
   into.healthy = std::max(into.healthy, s.healthy);
 }
 
+}  // namespace
+
 // Seconds whose start lies in [start, end) and that have a reading.
 ReplicaSummary replica_summary(const std::vector<TimelinePoint>& timeline, std::int64_t start_ns,
                                std::int64_t end_ns) {
@@ -41,7 +43,14 @@ ReplicaSummary replica_summary(const std::vector<TimelinePoint>& timeline, std::
   return out;
 }
 
-}  // namespace
+void finish_step(StepResult& s, const std::vector<TimelinePoint>& timeline,
+                 std::int64_t duration_ns) {
+  // An interrupted run covers only part of its steps: rate over the part that ran.
+  const auto ran_ns = std::clamp<std::int64_t>(duration_ns, s.start_ns, s.end_ns) - s.start_ns;
+  const double secs = static_cast<double>(ran_ns) / 1e9;
+  s.achieved_rate = secs > 0 ? static_cast<double>(s.data.counters.sent) / secs : 0;
+  s.replicas = replica_summary(timeline, s.start_ns, s.end_ns);
+}
 
 LatencySummary summarize(const Histogram& h) {
   LatencySummary s;
@@ -121,11 +130,7 @@ RunResult ResultBuilder::finish(std::int64_t duration_ns, double cpu_seconds) {
   auto r = std::move(result_);
   r.duration_ns = duration_ns;
   for (auto& s : r.steps) {
-    // An interrupted run covers only part of its steps: rate over the part that ran.
-    const auto ran_ns = std::clamp<std::int64_t>(duration_ns, s.start_ns, s.end_ns) - s.start_ns;
-    const double secs = static_cast<double>(ran_ns) / 1e9;
-    s.achieved_rate = secs > 0 ? static_cast<double>(s.data.counters.sent) / secs : 0;
-    s.replicas = replica_summary(r.timeline, s.start_ns, s.end_ns);
+    finish_step(s, r.timeline, duration_ns);
     r.total.merge(s.data);
   }
   r.generator.cpu_seconds = cpu_seconds;

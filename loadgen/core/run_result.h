@@ -98,6 +98,12 @@ struct RunResult {
   std::vector<ReplicaLoad> replica_load;  // embedded stack only; empty otherwise
 };
 
+// Derives a step's achieved rate (requests sent over the part of the step that ran: all of it
+// unless the run ended early) and its replica summary (the seconds of `timeline` that start
+// within the step and have a reading) from its counters and the run's timeline.
+void finish_step(StepResult& s, const std::vector<TimelinePoint>& timeline,
+                 std::int64_t duration_ns);
+
 // Collects snapshots from `workers` worker threads. A second is complete (and reported by
 // add()) once every worker has delivered it; finish() builds the result.
 class ResultBuilder {

@@ -2,6 +2,7 @@
 // order (or start time), the release where a regression entered flagged, whether it persisted,
 // and results that cannot be compared skipped with a warning.
 #include "reports/history.h"
+#include "tests/support/temp_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -26,21 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory under the system temp dir, removed at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("lg-history-test-" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using lg::test::TempDir;
 
 // One step whose slow 10% (p95, p99) take `slow_ms`; started `minute` minutes after 08:00.
 lg::RunResult release_result(double slow_ms, int minute) {
@@ -122,18 +109,18 @@ TEST_CASE("history: a regression entering at v1.10.0 and persisting is flagged t
           "[reports][history]") {
   TempDir dir;
   // Both layouts; written out of order, labels that sort wrongly as plain text.
-  write_run_dir(dir.path, "v2.0.0", release_result(82, 30));
-  write_file(dir.path, "v1.10.1", release_result(81, 20));
-  write_run_dir(dir.path, "v1.9.0", release_result(50, 0));
-  write_file(dir.path, "v1.10.0", release_result(80, 10));
+  write_run_dir(dir.path(), "v2.0.0", release_result(82, 30));
+  write_file(dir.path(), "v1.10.1", release_result(81, 20));
+  write_run_dir(dir.path(), "v1.9.0", release_result(50, 0));
+  write_file(dir.path(), "v1.10.0", release_result(80, 10));
   // Another scenario's result in the folder, and a damaged file: skipped, with warnings.
   auto other = release_result(50, 40);
   other.plan.steps[1].duration_ns = 20'000'000'000;
-  write_file(dir.path, "v1.10.2", other);
-  std::ofstream(dir.path / "v1.11.0.json") << "{ not json";
-  fs::create_directories(dir.path / "notes");
+  write_file(dir.path(), "v1.10.2", other);
+  std::ofstream(dir.path() / "v1.11.0.json") << "{ not json";
+  fs::create_directories(dir.path() / "notes");
 
-  const auto h = read_history(dir.path);
+  const auto h = read_history(dir.path());
   CHECK(h.order == lg::reports::ReleaseOrder::kVersion);
   REQUIRE(h.releases == std::vector<std::string>{"v1.9.0", "v1.10.0", "v1.10.1", "v2.0.0"});
   CHECK(h.scenario == "release-check");
@@ -194,9 +181,9 @@ TEST_CASE("history: one noisy release recovers, a regression in the newest fails
 
 TEST_CASE("history: fewer than two comparable results leave no trends", "[reports][history]") {
   TempDir dir;
-  write_file(dir.path, "v1", release_result(50, 0));
-  const auto h = read_history(dir.path);
+  write_file(dir.path(), "v1", release_result(50, 0));
+  const auto h = read_history(dir.path());
   CHECK(h.releases.size() == 1);
   CHECK(h.trends.empty());
-  CHECK_FALSE(lg::reports::read_history_folder(dir.path / "missing").has_value());
+  CHECK_FALSE(lg::reports::read_history_folder(dir.path() / "missing").has_value());
 }

@@ -2,6 +2,7 @@
 // round-trips, strings from the result cannot break out of their elements, the verdict and
 // every check are shown. tests/reports/browser/ renders the page in a real browser.
 #include "reports/html_report.h"
+#include "tests/support/temp_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -58,21 +59,7 @@ std::string data_block(const std::string& html) {
   return html.substr(start + open.size(), end - start - open.size());
 }
 
-// A fresh directory under the system temp dir, removed at scope exit.
-struct TempDir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("lg-html-report-test-" + std::to_string(::getpid()));
-  TempDir() {
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using lg::test::TempDir;
 
 }  // namespace
 
@@ -180,7 +167,7 @@ TEST_CASE("html report: the percentile spectrum reads the histogram", "[reports]
 
 TEST_CASE("html report: write_report writes the file whole, or says why not", "[reports]") {
   TempDir dir;
-  const auto file = dir.path / "nested" / "report.html";
+  const auto file = dir.path() / "nested" / "report.html";
   auto written = lg::reports::write_report("<html>one</html>", file);
   REQUIRE(written.has_value());
   CHECK(*written == file);
@@ -188,10 +175,10 @@ TEST_CASE("html report: write_report writes the file whole, or says why not", "[
   REQUIRE(written.has_value());
   std::ifstream in(file);
   CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "<html>two</html>");
-  CHECK(std::distance(std::filesystem::directory_iterator(dir.path / "nested"),
+  CHECK(std::distance(std::filesystem::directory_iterator(dir.path() / "nested"),
                       std::filesystem::directory_iterator()) == 1);  // no temporary left
-  std::ofstream(dir.path / "plain") << "x";
-  const auto refused = lg::reports::write_report("x", dir.path / "plain" / "report.html");
+  std::ofstream(dir.path() / "plain") << "x";
+  const auto refused = lg::reports::write_report("x", dir.path() / "plain" / "report.html");
   REQUIRE_FALSE(refused.has_value());
   CHECK_THAT(refused.error(), Contains("cannot create"));
 }

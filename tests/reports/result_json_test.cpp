@@ -1,11 +1,11 @@
 // result.json (DESIGN.md section 7): the keys every report reads, the pass/fail verdict, the
 // histograms round-tripping through their text encoding, and the atomic write.
 #include "reports/result_json.h"
+#include "tests/support/temp_dir.h"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -86,23 +86,7 @@ std::vector<lg::reports::Check> passing_checks() {
           {"error_rate", "step 1", "0.10", "< 0.2", true, "fine"}};
 }
 
-// A fresh directory under the system temp dir, removed at scope exit.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    static std::atomic<int> n{0};
-    path = std::filesystem::temp_directory_path() /
-           ("lg-result-json-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using lg::test::TempDir;
 
 std::vector<std::string> names_in(const std::filesystem::path& dir) {
   std::vector<std::string> out;
@@ -257,7 +241,7 @@ TEST_CASE("result_json: encoded histograms decode to the originals", "[result_js
 
 TEST_CASE("result_json: write_result writes DIR/result.json atomically", "[result_json]") {
   TempDir tmp;
-  const auto dir = tmp.path / "out" / "nested";  // created on demand
+  const auto dir = tmp.path() / "out" / "nested";  // created on demand
   const auto doc = lg::reports::to_json(sample_result(), passing_checks());
   const auto written = lg::reports::write_result(doc, dir);
   REQUIRE(written.has_value());
@@ -280,7 +264,7 @@ TEST_CASE("result_json: write_result writes DIR/result.json atomically", "[resul
 
 TEST_CASE("result_json: write_result reports an unwritable directory", "[result_json]") {
   TempDir tmp;
-  const auto file = tmp.path / "plain-file";
+  const auto file = tmp.path() / "plain-file";
   std::ofstream(file) << "not a directory\n";
   REQUIRE(std::filesystem::is_regular_file(file));
   const auto dir = file / "out";

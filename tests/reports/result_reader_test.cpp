@@ -1,6 +1,7 @@
 // result.json read back: to_json -> result_from_json -> to_json is the identity, the decoded
 // values equal the originals, and every bad input names the file and the JSON pointer.
 #include "reports/result_reader.h"
+#include "tests/support/temp_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -163,22 +164,7 @@ std::string read_error(const json& doc) {
   return read.error();
 }
 
-// A fresh directory under the system temp dir, removed at scope exit.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("lg-result-reader-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using lg::test::TempDir;
 
 }  // namespace
 
@@ -344,9 +330,9 @@ TEST_CASE("result reader: schema version 2 and foreign documents are one clear l
 TEST_CASE("result reader: a stored file reads back, a bad or missing one is named", "[reports]") {
   TempDir dir;
   SECTION("a result.json written by write_result, by its path or its directory's") {
-    const auto written = lg::reports::write_result(full_doc(), dir.path);
+    const auto written = lg::reports::write_result(full_doc(), dir.path());
     REQUIRE(written.has_value());
-    for (const auto& path : {*written, dir.path}) {
+    for (const auto& path : {*written, dir.path()}) {
       CAPTURE(path);
       const auto read = lg::reports::read_result(path);
       REQUIRE(read.has_value());
@@ -354,7 +340,7 @@ TEST_CASE("result reader: a stored file reads back, a bad or missing one is name
     }
   }
   SECTION("not JSON at all") {
-    const auto path = dir.path / "result.json";
+    const auto path = dir.path() / "result.json";
     std::ofstream(path) << "this is { not json";
     const auto read = lg::reports::read_result(path);
     REQUIRE_FALSE(read.has_value());

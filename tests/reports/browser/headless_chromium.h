@@ -22,6 +22,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/temp_dir.h"
+
 namespace lg::test::browser {
 
 namespace fs = std::filesystem;
@@ -54,20 +56,7 @@ inline std::string read_file(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// A fresh directory for this test's files (profile, output), removed at scope exit.
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("lg-browser-test-" + std::to_string(getpid()));
-  TempDir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using lg::test::TempDir;
 
 struct Outcome {
   int exit_code = -1;  // -1: killed at the deadline

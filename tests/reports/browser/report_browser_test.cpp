@@ -29,11 +29,11 @@ TEST_CASE("report in a browser: every chart renders without a script error", "[b
   const auto url = "file://" + fs::absolute(*page).string();
 
   TempDir tmp;
-  const auto profile = tmp.path / "profile";
+  const auto profile = tmp.path() / "profile";
   SECTION("the DOM after the scripts ran") {
     auto args = chromium_args(*chromium, profile);
     args.insert(args.end(), {"--dump-dom", url});
-    const auto o = run_bounded(args, tmp.path);
+    const auto o = run_bounded(args, tmp.path());
     INFO("stderr: " << o.err);
     REQUIRE(o.exit_code == 0);
     CHECK(body_attribute(o.out, "data-errors").empty());
@@ -46,7 +46,7 @@ TEST_CASE("report in a browser: every chart renders without a script error", "[b
     fs::remove(png);
     auto args = chromium_args(*chromium, profile);
     args.insert(args.end(), {"--screenshot=" + png.string(), "--window-size=1400,2400", url});
-    const auto o = run_bounded(args, tmp.path);
+    const auto o = run_bounded(args, tmp.path());
     INFO("stderr: " << o.err);
     REQUIRE(o.exit_code == 0);
     REQUIRE(fs::exists(png));
