@@ -57,7 +57,7 @@ def wrk(connections, duration):
 
 def loadgen(args, duration, out_dir):
     argv = [LOADGEN, URL, "--threads", "1", "--duration", f"{duration}s", "--quiet",
-            "--out", out_dir] + args
+            "--out", out_dir, "--overwrite"] + args
     text, cpu, rss = run_child(argv, timeout=duration + 60)
     with open(os.path.join(out_dir, "result.json")) as f:
         r = json.load(f)

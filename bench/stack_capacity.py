@@ -57,7 +57,7 @@ def capacity(path, rates, step_s, tmp):
     with open(f, "w") as fh:
         json.dump(scenario, fh)
     out = os.path.join(tmp, "out")
-    lg(f, "--quiet", "--out", out, check=False)
+    lg(f, "--quiet", "--out", out, "--overwrite", check=False)
     with open(os.path.join(out, "result.json")) as fh:
         steps = json.load(fh)["steps"]
     best, rows = 0, []

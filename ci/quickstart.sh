@@ -10,7 +10,7 @@ bash ci/build.sh release >/dev/null
 
 out=${OUT:-results/smoke}
 set +e
-build/loadgen/app/loadgen scenarios/smoke.json --out "$out"
+build/loadgen/app/loadgen scenarios/smoke.json --out "$out" --overwrite
 code=$?
 set -e
 echo "loadgen exited with $code; result: $out/result.json, report: $out/report.html"

@@ -5,6 +5,8 @@
 
 #include "loadgen/core/units.h"
 #include "loadgen/core/url.h"
+#include "validators/slo.h"
+#include "validators/verdict.h"
 
 namespace lg::app {
 namespace {
@@ -42,6 +44,16 @@ std::expected<T, std::string> parse_uint(const std::string& flag, const std::str
   return v;
 }
 
+// One --slo expression, parsed as a scenario's "checks" entry is: an optional "run: " or
+// "steps: " scope, then the grammar of validators/slo.h. "" when it is good.
+std::string check_slo_option(const std::string& text) {
+  auto slo = validators::parse_slo(validators::split_scope(text).second);
+  if (slo) return {};
+  return "--slo '" + text + "': " + slo.error() +
+         " (e.g. 'p95 < 200ms', 'error_rate < 1%', 'run: rps >= 100'; validators/slo.h has the "
+         "grammar)";
+}
+
 struct UrlFlags {
   std::optional<double> rate;
   std::optional<std::uint32_t> connections;      // closed loop
@@ -59,8 +71,20 @@ bool common_option(Parser& p, Command& cmd, UrlFlags& uf) {
     return true;
   };
   if (a == "--quiet" || a == "-q") return (cmd.quiet = true);
-  if (a == "--out")
-    return take([&](const std::string& v) { return (cmd.out_dir = v, std::string()); });
+  if (a == "--overwrite") return (cmd.overwrite = true);
+  if (a == "--out") {
+    return take([&](const std::string& v) {
+      if (v.empty()) return std::string("--out: expected a folder, got ''");
+      return (cmd.out_dir = v, std::string());
+    });
+  }
+  if (a == "--slo") {
+    return take([&](const std::string& v) {
+      auto err = check_slo_option(v);
+      if (err.empty()) cmd.slos.push_back(v);
+      return err;
+    });
+  }
   if (a == "--target")
     return take([&](const std::string& v) { return (cmd.target = v, std::string()); });
   if (a == "--threads") {
@@ -114,7 +138,7 @@ bool common_option(Parser& p, Command& cmd, UrlFlags& uf) {
     return take([&](const std::string& v) {
       auto d = parse_duration(v);
       if (!d) return a + ": " + d.error();
-      if (*d <= 0) return a + ": must be greater than 0";
+      if (*d < kMinStepNs) return a + ": must be at least 1ms, got '" + v + "'";
       uf.duration_ns = *d;
       return std::string();
     });
@@ -410,6 +434,16 @@ std::expected<Command, std::string> parse_args(const std::vector<std::string>& a
   if (what.starts_with("http://") || what.starts_with("https://")) {
     cmd.kind = CommandKind::kRunUrl;
     if (auto err = finish_url_plan(cmd, uf, what); !err.empty()) return std::unexpected(err);
+    for (const auto& text : cmd.slos) {
+      // Replicas, scaling, balance, health: only the embedded stack has them.
+      auto slo = validators::parse_slo(validators::split_scope(text).second);
+      if (slo && validators::needs_embedded_stack(*slo)) {
+        return std::unexpected("--slo '" + text +
+                               "': judges the embedded stack (replicas, scaling, balance, "
+                               "health), which a URL run does not have; URL runs accept "
+                               "latency, service, lag, error, late, dropped and rps SLOs");
+      }
+    }
     if (cmd.threads) cmd.plan.threads = *cmd.threads;
     if (cmd.seed) cmd.plan.seed = *cmd.seed;
     return cmd;
@@ -428,8 +462,8 @@ std::string usage() {
   return R"(loadgen: open-loop HTTP load generator and SLO harness
 
 Usage:
-  loadgen SCENARIO.json [--out DIR] [--target URL] [--threads T] [--seed N] [--quiet]
-                        [--shard I/N] [--start-at TIME]
+  loadgen SCENARIO.json [--out DIR [--overwrite]] [--slo EXPR]... [--target URL]
+                        [--threads T] [--seed N] [--quiet] [--shard I/N] [--start-at TIME]
   loadgen run SCENARIO.json [...]                      (same as above)
   loadgen URL --rate R/s [--duration D] [options]      open loop: R requests/s on schedule
   loadgen URL --connections N [--duration D] [options] closed loop: N busy connections
@@ -446,7 +480,18 @@ Usage:
   loadgen --help | --version
 
 Options:
-  --out DIR              where result.json goes (default: results/NAME-YYYYMMDD-HHMMSS)
+  --out DIR              where result.json and report.html go; created if missing,
+                         locked for the run and proven writable before anything starts
+                         (else exit 3); a DIR already holding result.json, or in use by
+                         another run, is refused (exit 2). Default: a new folder
+                         results/NAME-YYYYMMDD-HHMMSS (-2, -3, ... if taken)
+  --overwrite            let --out DIR replace the result.json already there
+  --slo EXPR             an SLO to pass, as in a scenario's "checks" (repeatable), e.g.
+                         --slo 'p95 < 200ms' --slo 'error_rate < 1%' --slo 'run: rps >= 100';
+                         metrics: pN/p(N)/median/max/min/mean (latency), service.*,
+                         lag.*, error_rate, late_rate, dropped_rate, errors[.KIND],
+                         dropped, late, rps; embedded stack only: replicas, scale_gap,
+                         scale_errors, balance, unhealthy. Adds to a scenario's own SLOs
   --target URL           run a scenario against this URL (overrides its "target")
   --shard I/N            run the I-th of N disjoint slices of the scenario's schedule
                          (1 <= I <= N); `loadgen merge` joins the N results
@@ -469,7 +514,8 @@ Options:
   --quiet, -q            no live line on stderr (it is also off when stderr is not a terminal)
 
 Exit codes: 0 pass, 1 SLO failed, 2 invalid input, 3 environment failure (target
-unreachable, generator saturated), 130 interrupted (partial results written).
+unreachable, generator saturated, results not writable: result.json then goes to
+$TMPDIR/loadgen-result-PID-TIME.json), 130 interrupted (partial results written).
 )";
 }
 

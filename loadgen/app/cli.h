@@ -73,7 +73,12 @@ struct Command {
   std::optional<std::uint32_t> shard_index;  // --shard I/N: 0-based index (I is 1-based)
   std::optional<std::uint32_t> shard_count;
   std::optional<std::string> start_at;  // --start-at TIME: a common start for shards (as given)
-  std::string out_dir;                  // --out DIR ("" = default under ./results)
+  std::string out_dir;                  // --out DIR ("" = a new folder under ./results)
+  bool overwrite = false;               // --overwrite: replace a result.json already in --out
+  // --slo EXPR (repeatable), as written ("run: "/"steps: " prefixes allowed); each one already
+  // parsed once at parse time, so a bad expression never reaches a run. URL runs: the run's
+  // SLOs; scenario runs: added to the scenario's own.
+  std::vector<std::string> slos;
   bool quiet = false;
   StackCommand stack;        // kStack
   ValidateCommand validate;  // kValidate

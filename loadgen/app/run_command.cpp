@@ -9,6 +9,7 @@
 
 #include "loadgen/app/interrupt.h"
 #include "loadgen/app/live_line.h"
+#include "loadgen/app/out_dir.h"
 #include "loadgen/app/start_at.h"
 #include "loadgen/core/exit_codes.h"
 #include "loadgen/core/replica_load.h"
@@ -45,8 +46,41 @@ void drop_stack_slos(RunPlan& plan, bool quiet) {
   plan.slos = std::move(kept);
 }
 
+// --slo expressions join the plan's SLOs. Each was parsed at the command line; what is left
+// to check needs the plan: whether there is an embedded stack to judge, and the step count.
+std::expected<void, int> add_cli_slos(const Command& cmd, RunPlan& plan) {
+  for (const auto& text : cmd.slos) {
+    auto slo = validators::parse_slo(validators::split_scope(text).second);
+    if (!slo) {  // not reached: parse_args refuses it
+      std::cerr << "loadgen: --slo '" << text << "': " << slo.error() << '\n';
+      return std::unexpected(kExitInvalidInput);
+    }
+    if (validators::needs_embedded_stack(*slo) && !plan.stack.enabled) {
+      std::cerr << "loadgen: --slo '" << text
+                << "': judges the embedded stack (replicas, scaling, balance, health), but "
+                   "this run targets "
+                << format_url(plan.target)
+                << " (the scenario's \"target\" or --target); drop it, or run a scenario "
+                   "without a target\n";
+      return std::unexpected(kExitInvalidInput);
+    }
+    if (slo->deadline && slo->deadline->step > plan.steps.size()) {
+      std::cerr << "loadgen: --slo '" << text << "': refers to step " << slo->deadline->step
+                << ", but the plan has " << plan.steps.size()
+                << " step(s) (counting warm-up steps, and each ramp as a step of its own)\n";
+      return std::unexpected(kExitInvalidInput);
+    }
+    plan.slos.push_back(text);
+  }
+  return {};
+}
+
 std::expected<RunPlan, int> build_plan(const Command& cmd) {
-  if (cmd.kind == CommandKind::kRunUrl) return cmd.plan;
+  if (cmd.kind == CommandKind::kRunUrl) {
+    RunPlan plan = cmd.plan;
+    if (auto ok = add_cli_slos(cmd, plan); !ok) return std::unexpected(ok.error());
+    return plan;
+  }
   auto plan = scenarios::load_scenario(cmd.scenario_path);
   if (!plan) {
     std::cerr << plan.error().to_string();
@@ -70,16 +104,21 @@ std::expected<RunPlan, int> build_plan(const Command& cmd) {
     plan->shard_index = *cmd.shard_index;
     plan->shard_count = *cmd.shard_count;
   }
+  if (auto ok = add_cli_slos(cmd, *plan); !ok) return std::unexpected(ok.error());
   return *plan;
 }
 
-std::string default_out_dir(const RunPlan& plan) {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  return "results/" + plan.name + "-" + stamp;
+// --out DIR, or a new folder under ./results: created, locked and proven writable before the
+// stack comes up and before the first request, so a run never ends with nowhere to write.
+std::expected<OutDir, int> claim_out_dir(const Command& cmd, const RunPlan& plan) {
+  auto out = cmd.out_dir.empty()
+                 ? OutDir::claim_new("results", default_out_stem(plan.name, std::time(nullptr)))
+                 : OutDir::claim(cmd.out_dir, cmd.overwrite);
+  if (!out) {
+    std::cerr << "loadgen: " << out.error().message << '\n';
+    return std::unexpected(out.error().exit_code);
+  }
+  return std::move(*out);
 }
 
 // The scenario's autoscaler knobs as loadgen-autoscaler's flags.
@@ -182,7 +221,34 @@ void write_report_beside(const nlohmann::json& doc, const std::filesystem::path&
   std::cout << "report: " << written->string() << '\n';
 }
 
-int run_plan(const Command& cmd, const RunPlan& p, const stack::EmbeddedStack* embedded) {
+// result.json (and report.html) into the claimed folder; if that still fails at the end (the
+// folder was removed, the disk filled up), result.json goes to a fallback file in the system
+// temp folder instead, and the run says where. Returns whether the folder took it.
+bool save_result(const nlohmann::json& doc, const OutDir& out) {
+  auto written = reports::write_result(doc, out.path());
+  if (written) {
+    std::cout << "result: " << written->string() << '\n';
+    write_report_beside(doc, *written);
+    return true;
+  }
+  std::cerr << "loadgen: result.json not written to --out " << out.path().string() << ": "
+            << written.error() << '\n';
+  const auto fallback = fallback_result_path(std::time(nullptr));
+  auto saved = reports::write_result_file(doc, fallback);
+  if (!saved) {
+    std::cerr << "loadgen: the fallback failed too (" << saved.error()
+              << "); this run's result is lost\n";
+    return false;
+  }
+  std::cout << "result: " << saved->string() << " (fallback)\n";
+  std::cerr << "loadgen: result.json written to the fallback " << saved->string()
+            << " instead; `loadgen report " << saved->string()
+            << " --html FILE` renders its report\n";
+  return false;
+}
+
+int run_plan(const Command& cmd, const RunPlan& p, const stack::EmbeddedStack* embedded,
+             const OutDir& out) {
   const bool live = !cmd.quiet && isatty(STDERR_FILENO);
   engine::RunHooks hooks;
   hooks.stop_flag = &interrupt_flag();
@@ -217,18 +283,16 @@ int run_plan(const Command& cmd, const RunPlan& p, const stack::EmbeddedStack* e
     }
   }
   const auto verdict = validators::judge_run(*result, p.slos);
-  const auto out_dir = cmd.out_dir.empty() ? default_out_dir(p) : cmd.out_dir;
   const auto doc = reports::to_json(*result, verdict.checks);
-  auto written = reports::write_result(doc, out_dir);
-  std::cout << step_table(*result);
-  if (!written) {
-    std::cerr << "loadgen: " << written.error() << '\n';
-    return kExitEnvironment;
-  }
-  std::cout << validators::verdict_table(verdict) << "result: " << written->string() << '\n';
-  write_report_beside(doc, *written);
-  if (result->interrupted) std::cerr << "loadgen: interrupted; partial results written\n";
-  return validators::exit_code(verdict, result->interrupted);
+  // The tables first: whatever happens to the files, the verdict is on the screen.
+  std::cout << step_table(*result) << validators::verdict_table(verdict) << std::flush;
+  const bool saved = save_result(doc, out);
+  if (result->interrupted)
+    std::cerr << "loadgen: interrupted; partial results written"
+              << (saved ? "" : " (to the fallback above, if it worked)") << '\n';
+  const int code = validators::exit_code(verdict, result->interrupted);
+  // Results not kept where asked: an environment failure, unless the run was interrupted.
+  return saved || code == kExitInterrupted ? code : kExitEnvironment;
 }
 
 }  // namespace
@@ -238,6 +302,8 @@ int run_command(const Command& cmd) {
   if (!plan) return plan.error();
   const auto start_at = resolve_start_at(cmd.start_at);  // checked before any bring-up
   if (!start_at) return start_at.error();
+  const auto out = claim_out_dir(cmd, *plan);  // held (locked) until the run is over
+  if (!out) return out.error();
   install_interrupt_flag();
   std::unique_ptr<stack::EmbeddedStack> embedded;  // torn down on every path out
   if (plan->stack.enabled) {
@@ -250,7 +316,7 @@ int run_command(const Command& cmd) {
     std::cerr << "loadgen: interrupted before the run started\n";
     return kExitInterrupted;  // `embedded` tears the stack down on the way out
   }
-  const int code = run_plan(cmd, *plan, embedded.get());
+  const int code = run_plan(cmd, *plan, embedded.get(), *out);
   install_interrupt_flag();  // libuv restored the default handlers: keep teardown interruptible
   if (embedded) {
     const auto t0 = std::chrono::steady_clock::now();
