@@ -82,6 +82,7 @@ void merge_latency(LatencySummary& into, const LatencySummary& s) {
                  &LatencySummary::p99, &LatencySummary::p999, &LatencySummary::max}) {
     into.*f = std::max(into.*f, s.*f);
   }
+  into.lower_bounds |= s.lower_bounds;  // a bound in any shard may be the maximum taken
 }
 
 void merge_point(TimelinePoint& into, const TimelinePoint& t) {
@@ -119,6 +120,7 @@ GeneratorStats merge_generator(const std::vector<Part>& parts, const StepAccum& 
     g.cpu_seconds += o.cpu_seconds;
     g.lag.merge(o.lag);
     g.peak_rss_kb = std::max(g.peak_rss_kb, o.peak_rss_kb);
+    g.elapsed_ns = std::max(g.elapsed_ns, o.elapsed_ns);  // the shards ran side by side
     g.clean_shutdown = g.clean_shutdown && o.clean_shutdown;
     if (o.saturated) {
       g.saturation_reason +=

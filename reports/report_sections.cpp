@@ -45,6 +45,11 @@ std::string errors_by_category(const Counters& c) {
   return out.empty() ? "-" : out;
 }
 
+// "&ge; 1.00 s" when the figure falls among timed-out requests (a lower bound).
+std::string stat_ms(const LatencySummary& l, LatencyStat s) {
+  return (l.at_least(s) ? "≥ " : "") + format_ms(l.value(s));
+}
+
 std::string replicas_text(const ReplicaSummary& r) {
   if (r.min < 0) return "-";
   return std::to_string(r.min) + " / " + std::to_string(r.max) + " / " + fixed(r.mean, 2);
@@ -70,14 +75,16 @@ std::string meta_line(const StoredResult& stored) {
 
 std::string figures(const StoredResult& stored) {
   const auto& r = stored.result;
-  const auto lat = summarize(r.total.latency);
+  const auto lat = summarize_latency(r.total.latency, r.total.counters, r.plan.timeout_ns);
   const double secs = seconds(r.duration_ns);
   const double rate = secs > 0 ? static_cast<double>(r.total.counters.sent) / secs : 0;
   const auto failed = std::count_if(stored.checks.begin(), stored.checks.end(),
                                     [](const Check& c) { return !c.passed; });
   return "<div class=\"figures\">" + figure(format_count(r.total.counters.scheduled), "requests") +
-         figure(format_per_second(rate), "achieved rate") + figure(format_ms(lat.p50), "p50") +
-         figure(format_ms(lat.p95), "p95") + figure(format_ms(lat.p99), "p99") +
+         figure(format_per_second(rate), "achieved rate") +
+         figure(stat_ms(lat, LatencyStat::kP50), "p50") +
+         figure(stat_ms(lat, LatencyStat::kP95), "p95") +
+         figure(stat_ms(lat, LatencyStat::kP99), "p99") +
          figure(format_fraction(r.total.counters.error_rate()), "error rate") +
          figure(std::to_string(failed) + " / " + std::to_string(stored.checks.size()),
                 "checks failed") +
@@ -91,18 +98,21 @@ std::string check_row(const Check& c) {
          "</tr>\n";
 }
 
-std::string step_row(std::size_t i, const StepResult& s) {
+std::string step_row(std::size_t i, const StepResult& s, std::int64_t timeout_ns) {
   const auto& c = s.data.counters;
-  const auto lat = summarize(s.data.latency);
+  const auto lat = summarize_latency(s.data.latency, c, timeout_ns);
   const auto users = s.plan.users > 0 ? std::to_string(s.plan.users) : "-";
   return "<tr" + std::string(s.plan.warmup ? " class=\"warmup\"" : "") + ">" +
          cell(std::to_string(i + 1), "num") + text_cell(step_label(i, s)) + cell(users, "num") +
          cell(s.plan.warmup ? "warm-up" : "") + cell(format_per_second(s.target_rate), "num") +
-         cell(format_per_second(s.achieved_rate), "num") + cell(format_ms(lat.p50), "num") +
-         cell(format_ms(lat.p95), "num") + cell(format_ms(lat.p99), "num") +
-         cell(format_ms(lat.max), "num") + cell(format_fraction(c.error_rate()), "num") +
-         cell(errors_by_category(c)) + cell(format_count(c.late), "num") +
-         cell(format_count(c.dropped), "num") + cell(replicas_text(s.replicas), "num") + "</tr>\n";
+         cell(format_per_second(s.achieved_rate), "num") +
+         cell(format_per_second(s.ok_rate), "num") + cell(stat_ms(lat, LatencyStat::kP50), "num") +
+         cell(stat_ms(lat, LatencyStat::kP95), "num") +
+         cell(stat_ms(lat, LatencyStat::kP99), "num") +
+         cell(stat_ms(lat, LatencyStat::kMax), "num") +
+         cell(format_fraction(c.error_rate()), "num") + cell(errors_by_category(c)) +
+         cell(format_count(c.late), "num") + cell(format_count(c.dropped), "num") +
+         cell(replicas_text(s.replicas), "num") + "</tr>\n";
 }
 
 // A term and its value in a definition list.
@@ -160,9 +170,11 @@ std::string timeline_section(const RunResult& r) {
 
 std::string steps_section(const RunResult& r) {
   std::string rows;
-  for (std::size_t i = 0; i < r.steps.size(); ++i) rows += step_row(i, r.steps[i]);
+  for (std::size_t i = 0; i < r.steps.size(); ++i)
+    rows += step_row(i, r.steps[i], r.plan.timeout_ns);
   return "<section id=\"steps\"><h2>Steps</h2>\n<table><thead><tr><th>#</th><th>step</th>"
-         "<th>users</th><th></th><th>target</th><th>achieved</th><th>p50</th><th>p95</th>"
+         "<th>users</th><th></th><th>target</th><th>sent/s</th><th>ok/s</th><th>p50</th><th>p95</"
+         "th>"
          "<th>p99</th><th>max</th><th>error rate</th><th>errors</th><th>late</th>"
          "<th>dropped</th><th>replicas min / max / mean</th></tr></thead><tbody>\n" +
          rows + "</tbody></table></section>\n";

@@ -19,9 +19,24 @@ double seconds(std::int64_t ns) {
   return static_cast<double>(ns) / 1e9;
 }
 
-json latency_json(const LatencySummary& s) {
+// The figures that are lower bounds (they fall among timed-out requests), by name.
+json at_least_json(const LatencySummary& s) {
+  json out = json::array();
+  for (std::size_t i = 0; i < kLatencyStatNames.size(); ++i)
+    if (s.at_least(static_cast<LatencyStat>(i))) out.push_back(kLatencyStatNames[i]);
+  return out;
+}
+
+// Lag has no timeouts, so no lower bounds: latency and service add "at_least".
+json lag_json(const LatencySummary& s) {
   return {{"p50", s.p50}, {"p90", s.p90}, {"p95", s.p95},   {"p99", s.p99},    {"p99_9", s.p999},
           {"max", s.max}, {"min", s.min}, {"mean", s.mean}, {"count", s.count}};
+}
+
+json latency_json(const LatencySummary& s) {
+  auto j = lag_json(s);
+  j["at_least"] = at_least_json(s);
+  return j;
 }
 
 json errors_json(const Counters& c) {
@@ -123,7 +138,7 @@ json histograms_json(const StepAccum& a) {
           {"lag", a.lag.encode()}};
 }
 
-json step_json(std::size_t i, const StepResult& s) {
+json step_json(std::size_t i, const StepResult& s, std::int64_t timeout_ns) {
   auto j = counters_json(s.data.counters);
   j["index"] = i;
   j["label"] = s.plan.label;
@@ -133,9 +148,10 @@ json step_json(std::size_t i, const StepResult& s) {
   j["end_s"] = seconds(s.end_ns);
   j["target_rate"] = s.target_rate;
   j["achieved_rate"] = s.achieved_rate;
-  j["latency_ms"] = latency_json(summarize(s.data.latency));
-  j["service_ms"] = latency_json(summarize(s.data.service));
-  j["lag_ms"] = latency_json(summarize(s.data.lag));
+  j["ok_rate"] = s.ok_rate;
+  j["latency_ms"] = latency_json(summarize_latency(s.data.latency, s.data.counters, timeout_ns));
+  j["service_ms"] = latency_json(summarize_latency(s.data.service, s.data.counters, timeout_ns));
+  j["lag_ms"] = lag_json(summarize(s.data.lag));
   j["histograms"] = histograms_json(s.data);
   j["replicas"] =
       s.replicas.min < 0
@@ -156,6 +172,7 @@ json timeline_json(const TimelinePoint& t) {
           {"p50_ms", t.latency.p50},
           {"p95_ms", t.latency.p95},
           {"p99_ms", t.latency.p99},
+          {"at_least", at_least_json(t.latency)},
           {"cpu_percent", t.cpu_percent},
           {"max_lag_ms", t.max_lag_ms},
           {"connections", t.open_connections},
@@ -183,10 +200,11 @@ json events_json(const std::vector<StackEvent>& events) {
 
 json generator_json(const GeneratorStats& g) {
   return {{"threads", g.threads},
+          {"elapsed_s", seconds(g.elapsed_ns)},
           {"cpu_seconds", g.cpu_seconds},
           {"cpu_us_per_request", g.cpu_us_per_request},
           {"peak_rss_mb", static_cast<double>(g.peak_rss_kb) / 1024.0},
-          {"lag_ms", latency_json(summarize(g.lag))},
+          {"lag_ms", lag_json(summarize(g.lag))},
           {"lag", g.lag.encode()},  // us, so that readers can re-judge the schedule lag
           {"saturated", g.saturated},
           {"saturation_reason", g.saturation_reason},
@@ -208,7 +226,8 @@ json replica_load_json(const std::vector<ReplicaLoad>& load) {
 
 json to_json(const RunResult& r, const std::vector<Check>& checks) {
   json steps = json::array();
-  for (std::size_t i = 0; i < r.steps.size(); ++i) steps.push_back(step_json(i, r.steps[i]));
+  for (std::size_t i = 0; i < r.steps.size(); ++i)
+    steps.push_back(step_json(i, r.steps[i], r.plan.timeout_ns));
   json timeline = json::array();
   for (const auto& t : r.timeline) timeline.push_back(timeline_json(t));
   json cks = json::array();
@@ -224,9 +243,13 @@ json to_json(const RunResult& r, const std::vector<Check>& checks) {
   }
   const double secs = seconds(r.duration_ns);
   auto summary = counters_json(r.total.counters);
-  summary["latency_ms"] = latency_json(summarize(r.total.latency));
-  summary["service_ms"] = latency_json(summarize(r.total.service));
-  summary["achieved_rate"] = secs > 0 ? static_cast<double>(r.total.counters.sent) / secs : 0.0;
+  const auto& c = r.total.counters;
+  const auto timeout = r.plan.timeout_ns;
+  summary["latency_ms"] = latency_json(summarize_latency(r.total.latency, c, timeout));
+  summary["service_ms"] = latency_json(summarize_latency(r.total.service, c, timeout));
+  summary["target_rate"] = mean_target_rate(r.steps);
+  summary["achieved_rate"] = secs > 0 ? static_cast<double>(c.sent) / secs : 0.0;
+  summary["ok_rate"] = secs > 0 ? static_cast<double>(c.completed) / secs : 0.0;
   summary["histograms"] = histograms_json(r.total);
   return {{"schema_version", kResultSchemaVersion},
           {"tool", {{"name", "loadgen"}, {"version", kVersion}}},

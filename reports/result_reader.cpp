@@ -87,6 +87,10 @@ StepResult read_step(JsonWalker& w, const JsonNode& n, const StepPlan* plan) {
   s.data = read_accum(w, n);
   s.target_rate = w.number(w.field(n, "target_rate"));
   s.achieved_rate = w.number(w.field(n, "achieved_rate"));
+  // Results before ok_rate existed: the same figure from the counters.
+  const double secs = static_cast<double>(s.end_ns - s.start_ns) / 1e9;
+  const double ok = secs > 0 ? static_cast<double>(s.data.counters.completed) / secs : 0;
+  s.ok_rate = w.number(w.optional(n, "ok_rate"), ok);
   s.replicas = read_replicas(w, w.optional(n, "replicas"));
   return s;
 }
@@ -103,6 +107,18 @@ std::vector<StepResult> read_steps(JsonWalker& w, const JsonNode& n, const RunPl
   return out;
 }
 
+// The names of the figures that are lower bounds (absent in older results: none).
+std::uint8_t read_at_least(JsonWalker& w, const JsonNode& n) {
+  std::uint8_t bits = 0;
+  if (!w.present(n)) return bits;
+  for (const auto& item : w.items(n)) {
+    const auto i = w.one_of(item, {"p50", "p90", "p95", "p99", "p99_9", "max"}, 99);
+    if (i == 99) continue;  // reported by one_of
+    bits |= static_cast<std::uint8_t>(1U << i);
+  }
+  return bits;
+}
+
 TimelinePoint read_point(JsonWalker& w, const JsonNode& n) {
   TimelinePoint t;
   t.second = w.integer(w.field(n, "t"));
@@ -111,9 +127,10 @@ TimelinePoint read_point(JsonWalker& w, const JsonNode& n) {
   t.latency.p50 = w.number(w.field(n, "p50_ms"));
   t.latency.p95 = w.number(w.field(n, "p95_ms"));
   t.latency.p99 = w.number(w.field(n, "p99_ms"));
+  t.latency.lower_bounds = read_at_least(w, w.optional(n, "at_least"));
   t.cpu_percent = w.number(w.field(n, "cpu_percent"));
   t.max_lag_ms = w.number(w.field(n, "max_lag_ms"));
-  t.open_connections = w.uint32(w.field(n, "connections"));
+  t.open_connections = static_cast<std::int32_t>(w.uint(w.field(n, "connections"), INT32_MAX));
   t.rss_kb = kb_from_mb(w.number(w.optional(n, "rss_mb")));
   t.replicas = w.count_or_null(w.optional(n, "replicas"));
   t.healthy = w.count_or_null(w.optional(n, "healthy"));
@@ -129,6 +146,7 @@ GeneratorStats read_generator(JsonWalker& w, const JsonNode& n, const Histogram&
   g.saturated = w.boolean(w.field(n, "saturated"));
   g.saturation_reason = w.text(w.field(n, "saturation_reason"));
   g.clean_shutdown = w.boolean(w.field(n, "clean_shutdown"));
+  g.elapsed_ns = w.seconds_ns(w.optional(n, "elapsed_s"));  // absent in older results: 0
   // Older files keep only lag percentiles; the run's lag is every step's lag (ResultBuilder).
   g.lag = total_lag;
   read_histogram(w, w.optional(n, "lag"), g.lag);

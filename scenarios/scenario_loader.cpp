@@ -212,8 +212,8 @@ void read_step_duration(Reader& r, const json& s, const std::string& ptr, StepPl
   }
   const auto mark = r.mark();
   step.duration_ns = r.duration(s["duration"], ptr + "/duration");
-  if (r.clean_since(mark) && step.duration_ns <= 0) {
-    r.error(ptr + "/duration", "must be greater than 0, got " + Reader::show(s["duration"]));
+  if (r.clean_since(mark) && step.duration_ns < kMinStepNs) {
+    r.error(ptr + "/duration", "must be at least 1ms, got " + Reader::show(s["duration"]));
   }
 }
 

@@ -67,7 +67,7 @@ enum class Metric {
   kLatency,      // ms, from the intended send
   kService,      // ms, from the actual send
   kLag,          // ms, generator dispatch lag
-  kErrorRate,    // fraction: failed / (completed + failed + dropped)
+  kErrorRate,    // fraction: (failed + dropped + abandoned) / scheduled
   kLateRate,     // fraction: late / sent
   kDroppedRate,  // fraction: dropped / scheduled
   kErrors,       // count of failed requests (all, or one ErrorKind)

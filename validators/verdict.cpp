@@ -20,12 +20,20 @@ std::vector<Check> environment_checks(const RunResult& r) {
          !r.generator.saturated,
          r.generator.saturated ? r.generator.saturation_reason : "the generator sent on schedule"});
   }
+  // A run passes only if the target gave at least one good answer (a complete HTTP response
+  // with status < 400): timeouts, garbage, resets, refused connects and error statuses alone
+  // never pass, whatever the SLOs say. A plan that scheduled nothing has nothing to judge.
   const auto& c = r.total.counters;
-  const bool reachable = !(c.responses == 0 && c.error(ErrorKind::kConnect) > 0);
-  checks.push_back(
-      {"target_reachable", "run", std::to_string(c.responses) + " responses", "at least 1 response",
-       reachable,
-       reachable ? "the target answered" : "no response at all: every connection attempt failed"});
+  const bool nothing = c.scheduled == 0;
+  const bool reachable = nothing || c.completed > 0;
+  std::string why = nothing     ? "no request was scheduled"
+                    : reachable ? "the target answered " + std::to_string(c.completed) + " of " +
+                                      std::to_string(c.scheduled) + " requests well"
+                                : "no good response to any of " + std::to_string(c.scheduled) +
+                                      " requests (" + std::to_string(c.responses - c.completed) +
+                                      " error statuses; " + describe_failures(c) + ")";
+  checks.push_back({"target_reachable", "run", std::to_string(c.completed) + " good responses",
+                    "at least 1 good response (status < 400)", reachable, std::move(why)});
   return checks;
 }
 
@@ -81,6 +89,10 @@ std::string verdict_table(const Verdict& v) {
                   c.limit.c_str());
     out += line;
   }
+  if (v.checks.size() == v.environment)
+    out +=
+        "  (no SLO given: only the environment was judged; add --slo EXPR or a scenario's "
+        "checks)\n";
   for (const auto& c : v.checks) {
     if (!c.passed) out += "FAILED " + c.name + " (" + c.scope + "): " + c.explanation + "\n";
   }

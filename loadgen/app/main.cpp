@@ -11,9 +11,12 @@
 #include "loadgen/app/stack_command.h"
 #include "loadgen/app/validate_command.h"
 #include "loadgen/core/exit_codes.h"
+#include "loadgen/engine/coordinator.h"
 #include "loadgen/version.h"
 
 int main(int argc, char** argv) {
+  // As Go's runtime does: use the hard file-descriptor limit, so connection caps fit.
+  lg::engine::raise_fd_limit();
   const std::vector<std::string> args(argv + 1, argv + argc);
   auto cmd = lg::app::parse_args(args);
   if (!cmd) {

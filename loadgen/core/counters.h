@@ -1,7 +1,9 @@
 // Per-request outcome counters. Plain values: summed across threads, intervals and shards.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace lg {
@@ -32,7 +34,8 @@ struct Counters {
   std::array<std::uint64_t, kErrorKinds> errors{};
   std::uint64_t late = 0;        // sent more than the late threshold after the intended time
   std::uint64_t dropped = 0;     // arrivals never sent: queue full, or no connection in time
-  std::uint64_t abandoned = 0;   // in flight when an interrupt cut the run short (not errors)
+  std::uint64_t abandoned = 0;   // cut before their own timeout: by the end of the drain after
+                                 // the schedule, or by an interrupt (in flight or queued)
   std::uint64_t unrecorded = 0;  // latencies beyond the histogram's range (> 100 s)
   std::uint64_t connects = 0;    // TCP connections established
   std::uint64_t bytes_in = 0;    // response body bytes
@@ -46,10 +49,17 @@ struct Counters {
     return n;
   }
 
-  // DESIGN.md section 4: failed / (completed + failed + dropped); 0 when nothing happened.
+  // Arrivals that got no good answer, whatever the reason. Every scheduled arrival ends as
+  // exactly one of: completed, an error kind, dropped or abandoned (the engine tests hold it to
+  // that), so this is scheduled - completed once a step is over.
+  std::uint64_t unsuccessful() const { return failed() + dropped + abandoned; }
+
+  // README "How we measure": (failed + dropped + abandoned) / scheduled; 0 when nothing was
+  // scheduled. A server that answers nothing has 100 %, never 0 %.
   double error_rate() const {
-    const auto denom = completed + failed() + dropped;
-    return denom == 0 ? 0.0 : static_cast<double>(failed()) / static_cast<double>(denom);
+    if (scheduled == 0) return 0.0;
+    return static_cast<double>(std::min(unsuccessful(), scheduled)) /
+           static_cast<double>(scheduled);
   }
 
   void add(const Counters& o) {
@@ -68,5 +78,9 @@ struct Counters {
 
   bool operator==(const Counters&) const = default;
 };
+
+// The failure kinds with their counts, then dropped and abandoned: "timeout 128, dropped 22"
+// (only the non-zero ones; "none" if there is none), or every kind when `zeros`.
+std::string describe_failures(const Counters& c, bool zeros = false);
 
 }  // namespace lg

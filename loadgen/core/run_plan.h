@@ -21,8 +21,12 @@ struct RequestSpec {
 
 enum class Arrival { kConstant, kPoisson };
 
+// The shortest step: libuv timers tick in whole milliseconds, so a shorter step cannot be
+// scheduled (its rate would be a rounding artefact).
+inline constexpr std::int64_t kMinStepNs = 1'000'000;
+
 // A step of the schedule: the arrival rate goes linearly from `start_rate` to `end_rate`
-// (requests per second, >= 0) over `duration_ns` (> 0). A flat step has start == end.
+// (requests per second, >= 0) over `duration_ns` (>= kMinStepNs). A flat step has start == end.
 struct StepPlan {
   std::string label;             // e.g. "100 users"; for reports
   std::uint32_t users = 0;       // virtual users (0 for ad hoc runs); rate = users x rate_per_user

@@ -49,22 +49,67 @@ void finish_step(StepResult& s, const std::vector<TimelinePoint>& timeline,
   const auto ran_ns = std::clamp<std::int64_t>(duration_ns, s.start_ns, s.end_ns) - s.start_ns;
   const double secs = static_cast<double>(ran_ns) / 1e9;
   s.achieved_rate = secs > 0 ? static_cast<double>(s.data.counters.sent) / secs : 0;
+  s.ok_rate = secs > 0 ? static_cast<double>(s.data.counters.completed) / secs : 0;
   s.replicas = replica_summary(timeline, s.start_ns, s.end_ns);
 }
 
-LatencySummary summarize(const Histogram& h) {
+double mean_target_rate(const std::vector<StepResult>& steps) {
+  double arrivals = 0, secs = 0;
+  for (const auto& s : steps) {
+    const double d = static_cast<double>(s.end_ns - s.start_ns) / 1e9;
+    arrivals += s.target_rate * d;
+    secs += d;
+  }
+  return secs > 0 ? arrivals / secs : 0;
+}
+
+double LatencySummary::value(LatencyStat s) const {
+  switch (s) {
+    case LatencyStat::kP50:
+      return p50;
+    case LatencyStat::kP90:
+      return p90;
+    case LatencyStat::kP95:
+      return p95;
+    case LatencyStat::kP99:
+      return p99;
+    case LatencyStat::kP999:
+      return p999;
+    case LatencyStat::kMax:
+      return max;
+  }
+  return 0;
+}
+
+LatencySummary summarize(const Histogram& h, std::uint64_t floor_us) {
   LatencySummary s;
   s.count = h.total_count();
   if (s.count == 0) return s;
-  s.p50 = ms(h.value_at_percentile(50));
-  s.p90 = ms(h.value_at_percentile(90));
-  s.p95 = ms(h.value_at_percentile(95));
-  s.p99 = ms(h.value_at_percentile(99));
-  s.p999 = ms(h.value_at_percentile(99.9));
-  s.max = ms(h.max());
+  const std::array<double, 5> pct{50, 90, 95, 99, 99.9};
+  std::array<std::uint64_t, 6> us{};
+  for (std::size_t i = 0; i < pct.size(); ++i) us[i] = h.value_at_percentile(pct[i]);
+  us[5] = h.max();
+  s.p50 = ms(us[0]);
+  s.p90 = ms(us[1]);
+  s.p95 = ms(us[2]);
+  s.p99 = ms(us[3]);
+  s.p999 = ms(us[4]);
+  s.max = ms(us[5]);
+  for (std::size_t i = 0; i < us.size(); ++i)
+    if (floor_us > 0 && us[i] >= floor_us) s.lower_bounds |= static_cast<std::uint8_t>(1U << i);
   s.min = ms(h.min());
   s.mean = h.mean() / 1000.0;
   return s;
+}
+
+std::uint64_t censor_floor_us(const Histogram& us, const Counters& c, std::int64_t timeout_ns) {
+  if (c.error(ErrorKind::kTimeout) == 0 || timeout_ns <= 0) return 0;
+  return std::max<std::uint64_t>(
+      1, us.lowest_equivalent(static_cast<std::uint64_t>(timeout_ns / 1000)));
+}
+
+LatencySummary summarize_latency(const Histogram& us, const Counters& c, std::int64_t timeout_ns) {
+  return summarize(us, censor_floor_us(us, c, timeout_ns));
 }
 
 ResultBuilder::ResultBuilder(const RunPlan& plan, std::uint32_t workers) : workers_(workers) {
@@ -116,7 +161,7 @@ TimelinePoint ResultBuilder::complete(Pending& p) const {
   TimelinePoint t;
   t.second = p.merged.second;
   t.counters = p.merged.counters;
-  t.latency = summarize(p.merged.latency);
+  t.latency = summarize_latency(p.merged.latency, p.merged.counters, result_.plan.timeout_ns);
   t.cpu_percent = static_cast<double>(p.merged.cpu_ns) / 1e7;  // ns per 1 s interval -> %
   t.max_lag_ms = static_cast<double>(p.merged.max_lag_ns) / 1e6;
   t.open_connections = p.merged.open_connections;

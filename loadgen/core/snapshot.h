@@ -27,11 +27,11 @@ struct IntervalSnapshot {
   std::int64_t second = 0;  // interval index: [second, second + 1) s since the run's start,
                             // by completion (or failure) time
   Counters counters;
-  Histogram latency;                   // us, completions in this interval
-  std::int64_t cpu_ns = 0;             // this worker thread's CPU time during the interval
-  std::int64_t max_lag_ns = 0;         // largest dispatch lag in the interval
-  std::uint32_t open_connections = 0;  // at the end of the interval
-  std::int64_t rss_kb = 0;             // process resident set, set by the coordinator on receipt
+  Histogram latency;                  // us, completions in this interval
+  std::int64_t cpu_ns = 0;            // this worker thread's CPU time during the interval
+  std::int64_t max_lag_ns = 0;        // largest dispatch lag in the interval
+  std::int32_t open_connections = 0;  // at the end of the interval (a gauge: signed, never wraps)
+  std::int64_t rss_kb = 0;            // process resident set, set by the coordinator on receipt
   std::int32_t replicas = -1;  // replicas in the load balancer (not in maintenance); -1 unknown
   std::int32_t healthy = -1;   // of those, the ones passing health checks; -1 unknown
   bool final = false;          // the worker's last snapshot: `steps` holds its step totals

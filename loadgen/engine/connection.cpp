@@ -5,19 +5,21 @@ namespace lg::engine {
 Connection::Connection(ConnectionOwner& owner, std::size_t write_capacity)
     : owner_(owner), wbuf_(std::make_unique<char[]>(write_capacity)), wcap_(write_capacity) {}
 
-bool Connection::open(uv_loop_t* loop, const sockaddr* addr) {
-  if (uv_tcp_init(loop, &tcp_) != 0) return false;
+int Connection::open(uv_loop_t* loop, const sockaddr* addr) {
+  // uv_tcp_init_ex creates the socket now, so a missing descriptor (EMFILE) shows here and
+  // not as a connect callback.
+  if (const int rc = uv_tcp_init_ex(loop, &tcp_, addr->sa_family); rc != 0) return rc;
   tcp_.data = this;
   connect_req_.data = this;
   uv_tcp_nodelay(&tcp_, 1);
-  if (uv_tcp_connect(&connect_req_, &tcp_, addr, &Connection::on_connect) != 0) {
+  if (const int rc = uv_tcp_connect(&connect_req_, &tcp_, addr, &Connection::on_connect); rc != 0) {
     // The handle was initialised, so it must be closed; no connect callback will come.
     state_ = State::kClosing;
     uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Connection::on_close);
-    return false;
+    return rc;
   }
   state_ = State::kConnecting;
-  return true;
+  return 0;
 }
 
 void Connection::on_connect(uv_connect_t* req, int status) {

@@ -44,8 +44,10 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Starts a non-blocking connect; false (and state stays kClosed) if it failed at once.
-  bool open(uv_loop_t* loop, const sockaddr* addr);
+  // Starts a non-blocking connect: 0, or the negative uv error if it failed at once. Then the
+  // state is kClosed when no socket could be made (e.g. UV_EMFILE: nothing to close), or
+  // kClosing when the socket was made and is being closed (on_closed follows).
+  int open(uv_loop_t* loop, const sockaddr* addr);
   // Writes `len` bytes from `bytes` (they must stay valid until the write completes: either
   // static request bytes, or this connection's write_buffer()). Expects state kIdle.
   void send(const char* bytes, std::size_t len, bool head, const InFlight& request);

@@ -74,14 +74,41 @@ std::int64_t current_rss_kb() {
   return n == 2 ? resident * (sysconf(_SC_PAGESIZE) / 1024) : 0;
 }
 
-// Lets the process hold as many sockets as the hard limit allows (10,000 connections need
-// more than the usual soft limit of 1024).
-void raise_fd_limit() {
+// Descriptors a run needs besides its connections: stdio, the coordinator's loop, each
+// worker's loop (epoll, eventfd, timerfd), result and report files, the stack's sockets.
+constexpr std::uint64_t kReservedFds = 64;
+constexpr std::uint64_t kFdsPerWorker = 4;
+
+std::string limit_text(rlim_t v) {
+  return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v);
+}
+
+// The connection cap that fits the descriptor limit. An explicit count that does not fit is
+// refused before anything is sent (a run that silently opens fewer connections than asked
+// would measure the wrong thing); the automatic cap shrinks to fit, and says so.
+std::expected<std::uint32_t, RunError> fit_connections(const RunPlan& plan, std::uint32_t workers) {
+  const auto cap = connection_cap(plan);
   rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return cap;
+  const std::uint64_t reserve = kReservedFds + kFdsPerWorker * workers;
+  const std::uint64_t soft = rl.rlim_cur;
+  if (cap + reserve <= soft) return cap;
+  const std::uint64_t fits = soft > reserve ? soft - reserve : 0;
+  if (plan.connections != 0 || fits == 0) {
+    return std::unexpected(
+        RunError{kExitInvalidInput,
+                 std::to_string(cap) + " connections need about " + std::to_string(cap + reserve) +
+                     " file descriptors, but this process may open " + limit_text(rl.rlim_cur) +
+                     " (ulimit -n; hard limit " + limit_text(rl.rlim_max) +
+                     "): raise it (ulimit -n " + std::to_string(cap + reserve) +
+                     ") or ask for at most " + std::to_string(fits) + " connections"});
   }
+  std::fprintf(stderr,
+               "loadgen: the automatic connection cap is %u, but only %llu fit the file "
+               "descriptor limit (ulimit -n %llu): using %llu\n",
+               cap, static_cast<unsigned long long>(fits), static_cast<unsigned long long>(soft),
+               static_cast<unsigned long long>(fits));
+  return static_cast<std::uint32_t>(fits);
 }
 
 // The snapshot queue: workers push once per second; the coordinator's loop drains it whole
@@ -118,6 +145,8 @@ struct Run {
   Queue queue{&wake};
   std::vector<std::unique_ptr<Worker>> workers;
   bool interrupted = false;
+  std::uint64_t start_abs = 0;       // uv_hrtime() of the run's t = 0
+  std::int64_t stopped_ns = -1;      // when an interrupt stopped the schedule (ns since t = 0)
   std::int64_t sampled_second = -1;  // the newest second sample_replicas was read for
   std::pair<std::int32_t, std::int32_t> replicas{-1, -1};  // its last reading
 
@@ -153,6 +182,7 @@ struct Run {
   }
 
   void stop_all() {
+    if (!interrupted) stopped_ns = static_cast<std::int64_t>(uv_hrtime() - start_abs);
     interrupted = true;
     for (auto& w : workers) w->request_stop();
   }
@@ -190,6 +220,14 @@ void judge_saturation(RunResult& r) {
 
 }  // namespace
 
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 std::uint32_t worker_count(const RunPlan& plan) {
   std::uint32_t n = plan.threads ? plan.threads : std::max(1u, std::thread::hardware_concurrency());
   if (plan.mode == LoopMode::kClosed) n = std::min(n, std::max(1u, plan.connections));
@@ -214,8 +252,12 @@ std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hook
       http::RequestMix::compile(plan.requests, plan.target, std::string("loadgen/") + kVersion);
   if (!mix) return std::unexpected(RunError{kExitInvalidInput, mix.error()});
   const Schedule schedule(plan.steps);
-  const auto n = worker_count(plan);
-  const auto cap = connection_cap(plan);
+  const auto fitted = fit_connections(plan, worker_count(plan));
+  if (!fitted) return std::unexpected(fitted.error());
+  const auto cap = *fitted;
+  // Every worker holds at least one connection, so a cap below the thread count means fewer
+  // threads; the cap is split exactly (a cap of 5 opens at most 5).
+  const auto n = std::min(worker_count(plan), cap);
   const double timeout_s = static_cast<double>(plan.timeout_ns) / 1e9;
   const auto queue_cap = std::clamp<std::size_t>(
       static_cast<std::size_t>(peak_rate(plan) / n * timeout_s), kMinQueue, kMaxQueue);
@@ -236,6 +278,7 @@ std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hook
   const auto wall_start =
       std::chrono::system_clock::now() + std::chrono::nanoseconds(kStartDelayNs);
   const auto start_abs = uv_hrtime() + kStartDelayNs;
+  run->start_abs = start_abs;
   for (std::uint32_t i = 0; i < n; ++i) {
     WorkerConfig cfg;
     cfg.id = i;
@@ -245,10 +288,10 @@ std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hook
     cfg.mix = &*mix;
     cfg.address = *address;
     cfg.start_abs_ns = start_abs;
-    cfg.connections = plan.mode == LoopMode::kClosed ? cap / n + (i < cap % n ? 1 : 0)
-                                                     : std::max(1u, (cap + n - 1) / n);
+    cfg.connections = cap / n + (i < cap % n ? 1 : 0);
     cfg.queue_capacity = queue_cap;
     cfg.interrupt_grace_ns = hooks.interrupt_grace_ns;
+    cfg.drain_limit_ns = hooks.drain_limit_ns;
     cfg.sink = &run->queue;
     run->workers.push_back(std::make_unique<Worker>(cfg));
   }
@@ -262,7 +305,13 @@ std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hook
   const auto elapsed = static_cast<std::int64_t>(uv_hrtime() - start_abs);
   std::int64_t rss = 0;
   const double cpu = process_cpu_seconds(&rss);
-  auto result = run->builder.finish(elapsed, cpu);
+  // A run lasts its plan (README "How we measure"): rates are per planned second. An interrupted
+  // run lasts until the interrupt.
+  const auto planned = plan.total_duration_ns();
+  const auto duration =
+      run->interrupted ? std::clamp<std::int64_t>(run->stopped_ns, 0, planned) : planned;
+  auto result = run->builder.finish(duration, cpu);
+  result.generator.elapsed_ns = elapsed;
   result.started_at = started_at;
   result.started_unix_ms =
       static_cast<double>(

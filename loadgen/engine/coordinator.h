@@ -24,6 +24,9 @@ struct RunHooks {
   std::function<std::pair<std::int32_t, std::int32_t>()> sample_replicas;
   // Grace period for in-flight responses after an interrupt.
   std::int64_t interrupt_grace_ns = 2'000'000'000;
+  // After the schedule's end, in-flight requests get their own timeout to finish, at most
+  // this long; the ones still in flight then are `abandoned`.
+  std::int64_t drain_limit_ns = 30'000'000'000;
 };
 
 struct RunError {
@@ -31,12 +34,17 @@ struct RunError {
   std::string message;
 };
 
-// The connection cap actually used for a plan (plan.connections, or an automatic one).
+// Raises the soft RLIMIT_NOFILE to the hard limit (as Go's runtime does): 10,000 connections
+// need more than the usual soft limit of 1024. Call early (children inherit it).
+void raise_fd_limit();
+
+// The connection cap a plan asks for (plan.connections, or an automatic one).
 std::uint32_t connection_cap(const RunPlan& plan);
 // The worker thread count actually used for a plan.
 std::uint32_t worker_count(const RunPlan& plan);
 
-// Runs the plan to completion (or interrupt). Blocks the calling thread.
+// Runs the plan to completion (or interrupt). Blocks the calling thread. Refused before any
+// request (kExitInvalidInput) when the connections asked for do not fit the descriptor limit.
 std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hooks);
 
 }  // namespace lg::engine

@@ -3,6 +3,8 @@
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <cstring>
 
 namespace lg::engine {
@@ -10,6 +12,28 @@ namespace {
 
 constexpr std::size_t kReadBufferBytes = 64 * 1024;
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+// Reconnect back-off after consecutive failed connects (closed loop, pre-opened pools): 1 ms,
+// doubling, at most 250 ms, so a dead port costs a few connects per second per connection
+// instead of a spinning core.
+constexpr std::uint64_t kFirstBackoffMs = 1;
+constexpr std::uint64_t kMaxBackoffMs = 250;
+
+std::uint64_t backoff_ms(std::uint32_t failures) {
+  const auto shift = std::min<std::uint32_t>(failures > 0 ? failures - 1 : 0, 16);
+  return std::min(kFirstBackoffMs << shift, kMaxBackoffMs);
+}
+
+// Out of descriptors is said once per process (every worker may hit it at once); the failed
+// connects are counted as connect errors all the same.
+std::atomic<bool> g_descriptors_warned{false};
+void warn_if_out_of_descriptors(int rc) {
+  if ((rc == UV_EMFILE || rc == UV_ENFILE) && !g_descriptors_warned.exchange(true)) {
+    std::fprintf(stderr,
+                 "loadgen: cannot open a connection: %s; these count as connect errors (raise "
+                 "the limit with `ulimit -n`, or ask for fewer connections)\n",
+                 uv_strerror(rc));
+  }
+}
 
 std::int64_t thread_cpu_ns() {
   timespec ts{};
@@ -53,10 +77,12 @@ Worker::Worker(const WorkerConfig& cfg)
   uv_timer_init(&loop_, &interval_timer_);
   uv_timer_init(&loop_, &timeout_timer_);
   uv_timer_init(&loop_, &deadline_timer_);
+  uv_timer_init(&loop_, &reconnect_timer_);
   for (auto* h : {reinterpret_cast<uv_handle_t*>(&stop_async_),
                   reinterpret_cast<uv_handle_t*>(&interval_timer_),
                   reinterpret_cast<uv_handle_t*>(&timeout_timer_),
-                  reinterpret_cast<uv_handle_t*>(&deadline_timer_)}) {
+                  reinterpret_cast<uv_handle_t*>(&deadline_timer_),
+                  reinterpret_cast<uv_handle_t*>(&reconnect_timer_)}) {
     h->data = this;
   }
   pacer_timer_.init(&loop_, &Worker::on_pace, this);
@@ -103,8 +129,16 @@ void Worker::start() {
   if (const auto& next = cursor_.peek()) {
     pacer_timer_.arm_at(cfg_.start_abs_ns + static_cast<std::uint64_t>(next->due_ns));
   } else {
-    begin_drain(now());
+    arm_schedule_end();  // no arrival of ours at all: the run still lasts its plan
   }
+}
+
+// The run lasts its plan, idle steps and the quiet tail after the last arrival included: the
+// drain starts at the schedule's end (on_deadline), not at the last arrival.
+void Worker::arm_schedule_end() {
+  uv_update_time(&loop_);
+  uv_timer_start(&deadline_timer_, &Worker::on_deadline, ms_until(cfg_.schedule->end_ns(), now()),
+                 0);
 }
 
 // ---- pacing -------------------------------------------------------------------------------
@@ -117,12 +151,7 @@ void Worker::pace() {
   if (draining_) return;
   if (closed_loop_ || (cfg_.plan->preconnect && !preconnected_)) {
     preconnected_ = true;
-    for (std::uint32_t i = 0; i < cfg_.connections; ++i) {
-      if (auto* c = acquire_closed(); c && c->open(&loop_, address())) {
-        ++open_;
-        ++connecting_;
-      }
-    }
+    keep_open(false);
     if (closed_loop_) return;
   }
   // Send everything due by now; each arrival keeps its own intended time.
@@ -136,7 +165,7 @@ void Worker::pace() {
   if (const auto& next = cursor_.peek()) {
     pacer_timer_.arm_at(cfg_.start_abs_ns + static_cast<std::uint64_t>(next->due_ns));
   } else {
-    begin_drain(cfg_.schedule->end_ns() + cfg_.plan->timeout_ns);
+    arm_schedule_end();
   }
 }
 
@@ -175,18 +204,71 @@ Connection* Worker::acquire_closed() {
 }
 
 void Worker::maybe_open() {
-  // One new connection per waiting arrival at most, and never beyond the cap.
+  // One new connection per waiting arrival at most, and never beyond the cap. A connect that
+  // fails at once fails the oldest waiting arrival, so the loop ends.
   while (connecting_ < queue_.size() && open_ < cfg_.connections) {
     auto* c = acquire_closed();
     if (c == nullptr) return;
-    if (!c->open(&loop_, address())) {
-      if (c->state() == Connection::State::kClosed) closed_.push_back(c);
-      if (c->state() == Connection::State::kClosing) ++open_;  // its close callback follows
-      fail_queued(ErrorKind::kConnect);
-      continue;
-    }
+    open_connection(*c);
+  }
+}
+
+// The one place a connection is opened, so that open_ and connecting_ always match the
+// handles (a gauge that drifts would wrap). A connect that fails at once is a failed connect
+// like one refused later.
+bool Worker::open_connection(Connection& c) {
+  const int rc = c.open(&loop_, address());
+  if (rc == 0) {
     ++open_;
     ++connecting_;
+    return true;
+  }
+  warn_if_out_of_descriptors(rc);
+  if (c.state() == Connection::State::kClosing) {
+    ++open_;  // on_closed follows and counts it down
+  } else {
+    closed_.push_back(&c);  // no socket was made: reusable at once
+  }
+  connect_failed();
+  return false;
+}
+
+// Closed loop and pre-opened pools keep all their connections open. After failed connects
+// they wait out the back-off first (`after_backoff` when the back-off timer ended it).
+void Worker::keep_open(bool after_backoff) {
+  if (draining_ || finished_) return;
+  if (connect_failures_ > 0 && !after_backoff) {
+    if (uv_is_active(reinterpret_cast<uv_handle_t*>(&reconnect_timer_)) == 0) {
+      uv_timer_start(&reconnect_timer_, &Worker::on_reconnect, backoff_ms(connect_failures_), 0);
+    }
+    return;
+  }
+  while (open_ < cfg_.connections) {
+    auto* c = acquire_closed();
+    if (c == nullptr) return;
+    if (!open_connection(*c)) {
+      keep_open(false);  // arms the back-off (the failure was just counted)
+      return;
+    }
+  }
+}
+
+void Worker::on_reconnect(uv_timer_t* timer) {
+  self_of<Worker>(reinterpret_cast<uv_handle_t*>(timer))->keep_open(true);
+}
+
+// Every failed connect is counted. In the closed loop each attempt stands for a request that
+// could not be made (a scheduled arrival failed with `connect`); in the open loop it fails
+// the oldest arrival waiting for a connection.
+void Worker::connect_failed() {
+  ++connect_failures_;
+  if (closed_loop_) {
+    tally(cfg_.schedule->step_at(now()), [](Counters& k) {
+      ++k.scheduled;
+      k.count(ErrorKind::kConnect);
+    });
+  } else {
+    fail_queued(ErrorKind::kConnect);
   }
 }
 
@@ -199,14 +281,20 @@ void Worker::fail_queued(ErrorKind kind) {
 
 void Worker::on_connected(Connection& c) {
   --connecting_;
+  const bool backing_off = connect_failures_ > 0;
+  connect_failures_ = 0;
   tally(cfg_.schedule->step_at(now()), [](Counters& k) { ++k.connects; });
   available(c);
+  if (backing_off && (closed_loop_ || cfg_.plan->preconnect)) {
+    // The target is back: reopen the rest now rather than at the end of the back-off.
+    uv_timer_stop(&reconnect_timer_);
+    keep_open(false);
+  }
 }
 
 void Worker::on_connect_failed(Connection&) {
   --connecting_;
-  // The oldest waiting arrival is the one this connection was opened for.
-  fail_queued(ErrorKind::kConnect);
+  connect_failed();
 }
 
 void Worker::available(Connection& c) {
@@ -263,10 +351,7 @@ void Worker::on_closed(Connection& c) {
   closed_.push_back(&c);
   if (finished_) return;
   if ((closed_loop_ || cfg_.plan->preconnect) && !draining_) {
-    if (auto* n = acquire_closed(); n && n->open(&loop_, address())) {
-      ++open_;
-      ++connecting_;
-    }
+    keep_open(false);
     return;
   }
   if (!queue_.empty()) maybe_open();
@@ -303,17 +388,24 @@ void Worker::count_sent(const InFlight& r) {
   });
 }
 
+// Latency (from the intended send) and service time (from the actual send) of a request that
+// ended at t: answered, or timed out (then it took at least that long, and the percentiles
+// that fall among such values are reported as lower bounds). A value beyond the histogram's
+// range (100 s) is counted, never silently lost.
+void Worker::record_latency(const InFlight& r, std::int64_t t) {
+  auto& s = step(r.arrival.step);
+  const auto lat = to_us(t - r.arrival.due_ns);
+  s.counters.unrecorded += static_cast<std::uint64_t>(!s.latency.record(lat)) +
+                           static_cast<std::uint64_t>(!s.service.record(to_us(t - r.sent_ns))) +
+                           static_cast<std::uint64_t>(!interval_.latency.record(lat));
+}
+
 void Worker::on_response(Connection& c) {
   const auto t = now();
   const auto& r = c.request();
   unlink(c);
-  auto& s = step(r.arrival.step);
   const auto& p = c.parser();
-  const auto lat = to_us(t - r.arrival.due_ns);
-  // A latency beyond the histogram's range (100 s) is counted, never silently lost.
-  s.counters.unrecorded += static_cast<std::uint64_t>(!s.latency.record(lat)) +
-                           static_cast<std::uint64_t>(!s.service.record(to_us(t - r.sent_ns))) +
-                           static_cast<std::uint64_t>(!interval_.latency.record(lat));
+  record_latency(r, t);
   const int status = p.status_code();
   tally(r.arrival.step, [&p, status](Counters& k) {
     ++k.responses;
@@ -373,6 +465,7 @@ void Worker::on_timeout_check(uv_timer_t* timer) {
   while (w->inflight_head_ != nullptr &&
          w->inflight_head_->request().sent_ns + w->cfg_.plan->timeout_ns <= t) {
     auto& c = *w->inflight_head_;
+    w->record_latency(c.request(), t);
     w->on_failure(c, ErrorKind::kTimeout);
     c.close();
   }
@@ -393,7 +486,7 @@ void Worker::emit_interval(bool final) {
   const auto cpu = thread_cpu_ns();
   IntervalSnapshot snap = std::move(interval_);
   snap.cpu_ns = cpu - interval_cpu_start_;
-  snap.open_connections = open_;
+  snap.open_connections = static_cast<std::int32_t>(open_);
   snap.final = final;
   if (final) snap.steps = std::move(steps_);
   interval_cpu_start_ = cpu;
@@ -407,8 +500,15 @@ void Worker::begin_drain(std::int64_t deadline_ns) {
   if (draining_) return;
   draining_ = true;
   pacer_timer_.disarm();
+  uv_timer_stop(&reconnect_timer_);
+  uv_update_time(&loop_);
   uv_timer_start(&deadline_timer_, &Worker::on_deadline, ms_until(deadline_ns, now()), 0);
   check_done();
+}
+
+// The schedule is over: what is in flight gets its own timeout, at most the drain limit.
+std::int64_t Worker::drain_deadline() const {
+  return now() + std::min(cfg_.plan->timeout_ns, cfg_.drain_limit_ns);
 }
 
 void Worker::check_done() {
@@ -420,8 +520,8 @@ void Worker::check_done() {
 void Worker::on_deadline(uv_timer_t* timer) {
   auto* w = self_of<Worker>(reinterpret_cast<uv_handle_t*>(timer));
   if (!w->draining_) {
-    // Closed loop: the duration is over; requests in flight get one timeout to finish.
-    w->begin_drain(w->now() + w->cfg_.plan->timeout_ns);
+    // The schedule is over (both loops): requests in flight get their timeout to finish.
+    w->begin_drain(w->drain_deadline());
     return;
   }
   w->finish();
@@ -444,16 +544,19 @@ void Worker::on_stop(uv_async_t* async) {
 void Worker::finish() {
   if (finished_) return;
   finished_ = true;
-  // What is still in flight at the deadline timed out (or, on interrupt, was abandoned);
-  // what is still queued was never sent.
+  // What is still in flight at the deadline timed out if its own timeout has passed (a timer
+  // tick can lag the deadline), else the end of the run (or an interrupt) abandoned it; what
+  // is still queued was never sent.
+  const auto t = now();
   while (inflight_head_ != nullptr) {
     auto& c = *inflight_head_;
-    const auto st = c.request().arrival.step;
+    const auto& r = c.request();
     unlink(c);
-    if (stopping_) {
-      tally(st, [](Counters& k) { ++k.abandoned; });
+    if (!stopping_ && r.sent_ns + cfg_.plan->timeout_ns <= t) {
+      record_latency(r, t);
+      tally(r.arrival.step, [](Counters& k) { k.count(ErrorKind::kTimeout); });
     } else {
-      tally(st, [&](Counters& k) { k.count(ErrorKind::kTimeout); });
+      tally(r.arrival.step, [](Counters& k) { ++k.abandoned; });
     }
   }
   while (!queue_.empty()) {
@@ -463,8 +566,8 @@ void Worker::finish() {
   emit_interval(true);
   for (auto& c : conns_) c->close();
   pacer_timer_.close();
-  for (auto* t : {&interval_timer_, &timeout_timer_, &deadline_timer_}) {
-    uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+  for (auto* timer : {&interval_timer_, &timeout_timer_, &deadline_timer_, &reconnect_timer_}) {
+    uv_close(reinterpret_cast<uv_handle_t*>(timer), nullptr);
   }
   std::lock_guard lock(stop_mutex_);
   stop_closed_ = true;

@@ -32,6 +32,9 @@ struct WorkerConfig {
   std::uint32_t connections = 1;      // open loop: this worker's cap; closed loop: its count
   std::size_t queue_capacity = 4096;  // arrivals waiting for a connection before drops
   std::int64_t interrupt_grace_ns = 2'000'000'000;  // wait for in-flight responses on stop
+  // After the schedule's end, requests in flight get their own timeout to finish, but at most
+  // this long (ns); any still in flight then are `abandoned`.
+  std::int64_t drain_limit_ns = 30'000'000'000;
   SnapshotSink* sink = nullptr;
 };
 
@@ -64,6 +67,7 @@ class Worker final : private ConnectionOwner {
   static void on_interval(uv_timer_t* t);
   static void on_timeout_check(uv_timer_t* t);
   static void on_deadline(uv_timer_t* t);
+  static void on_reconnect(uv_timer_t* t);
   static void on_stop(uv_async_t* a);
 
   std::int64_t now() const;  // ns since the run's start (uv_hrtime, never uv_now)
@@ -74,6 +78,12 @@ class Worker final : private ConnectionOwner {
   void send(Connection& c, const DueArrival& a, std::int64_t t);
   void send_closed_loop(Connection& c, std::int64_t t);
   void maybe_open();
+  bool open_connection(Connection& c);
+  void keep_open(bool after_backoff);
+  void arm_schedule_end();
+  std::int64_t drain_deadline() const;
+  void record_latency(const InFlight& r, std::int64_t t);
+  void connect_failed();
   void fail_queued(ErrorKind kind);
   Connection* acquire_closed();
   void push_idle(Connection& c);
@@ -103,14 +113,16 @@ class Worker final : private ConnectionOwner {
   uv_timer_t interval_timer_{};
   uv_timer_t timeout_timer_{};
   uv_timer_t deadline_timer_{};
+  uv_timer_t reconnect_timer_{};  // closed loop / preconnect: back-off after failed connects
   net::PreciseTimer pacer_timer_;
   ArrivalCursor cursor_;
   ArrivalQueue queue_;
   std::vector<std::unique_ptr<Connection>> conns_;
-  std::vector<Connection*> idle_;    // connected, no request: reused LIFO (warm caches)
-  std::vector<Connection*> closed_;  // objects whose handle is closed: reopened on demand
-  std::uint32_t open_ = 0;           // handles not yet closed
-  std::uint32_t connecting_ = 0;
+  std::vector<Connection*> idle_;        // connected, no request: reused LIFO (warm caches)
+  std::vector<Connection*> closed_;      // objects whose handle is closed: reopened on demand
+  std::uint32_t open_ = 0;               // handles not yet closed (<= cfg_.connections)
+  std::uint32_t connecting_ = 0;         // of those, connects in progress
+  std::uint32_t connect_failures_ = 0;   // consecutive failed connects (reset by a success)
   Connection* inflight_head_ = nullptr;  // oldest request in flight (timeouts fire from here)
   Connection* inflight_tail_ = nullptr;
   std::uint64_t closed_loop_seq_ = 0;

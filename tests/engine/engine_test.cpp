@@ -6,35 +6,18 @@
 
 #include "loadgen/core/pacer.h"
 #include "loadgen/engine/coordinator.h"
+#include "tests/engine/engine_fixture.h"
 #include "tests/support/test_server.h"
 
 using lg::ErrorKind;
 using lg::RunPlan;
+using lg::test::kMs;
+using lg::test::open_plan;
+using lg::test::run_quiet;
 using lg::test::ServerOptions;
 using lg::test::TestServer;
 
 namespace {
-
-constexpr std::int64_t kMs = 1'000'000;
-
-RunPlan open_plan(const TestServer& server, const std::string& path, double rate,
-                  std::int64_t duration_ns) {
-  RunPlan plan;
-  plan.target.port = server.port();
-  plan.requests[0].path = path;
-  plan.threads = 1;
-  plan.steps = {{"step", 0, rate, rate, duration_ns, false}};
-  plan.timeout_ns = 2000 * kMs;
-  return plan;
-}
-
-lg::RunResult run_quiet(const RunPlan& plan) {
-  lg::engine::RunHooks hooks;
-  hooks.handle_signals = false;
-  auto r = lg::engine::run(plan, hooks);
-  REQUIRE(r.has_value());
-  return *r;
-}
 
 std::uint64_t count_at_least(const lg::Histogram& h, std::uint64_t us) {
   std::uint64_t n = 0;

@@ -88,6 +88,7 @@ lg::RunResult simulate(const lg::RunPlan& plan, double started_unix_ms = kStartM
   }
   for (auto& s : r.steps) {
     s.achieved_rate = static_cast<double>(s.data.counters.sent) / 2.0;
+    s.ok_rate = static_cast<double>(s.data.counters.completed) / 2.0;
     r.total.merge(s.data);
   }
   for (const auto& [second, a] : seconds) {

@@ -72,9 +72,11 @@ inline StepAccum fixture_second(const FixtureStep& s, std::int64_t t, std::mt199
                                              0.6);
   std::lognormal_distribution<double> lag(std::log(40.0), 0.5);
   for (std::uint64_t i = 0; i < n; ++i) {
-    const auto us = static_cast<std::uint64_t>(spread(rng));
+    // A timed-out request enters the histograms at its timeout, as the engine records it.
+    const auto timeout_us = static_cast<std::uint64_t>(fixture_plan().timeout_ns / 1000);
+    const auto us = i < timeouts ? timeout_us : static_cast<std::uint64_t>(spread(rng));
     a.latency.record(us);
-    a.service.record(us * 9 / 10);
+    a.service.record(i < timeouts ? timeout_us : us * 9 / 10);
     a.lag.record(static_cast<std::uint64_t>(lag(rng)));
   }
   return a;
@@ -84,10 +86,10 @@ inline TimelinePoint fixture_point(std::int64_t t, const StepAccum& a) {
   TimelinePoint p;
   p.second = t;
   p.counters = a.counters;
-  p.latency = summarize(a.latency);
+  p.latency = summarize_latency(a.latency, a.counters, fixture_plan().timeout_ns);
   p.cpu_percent = 2.0 + static_cast<double>(a.counters.sent) / 20.0;
   p.max_lag_ms = static_cast<double>(a.lag.max()) / 1000.0;
-  p.open_connections = static_cast<std::uint32_t>(a.counters.sent / 10 + 2);
+  p.open_connections = static_cast<std::int32_t>(a.counters.sent / 10 + 2);
   p.rss_kb = 12'000 + t * 10;
   p.replicas = fixture_replicas(t);
   p.healthy = (t == 22 || t == 41) ? p.replicas - 1 : p.replicas;  // the new one, not yet UP
@@ -129,12 +131,13 @@ inline RunResult fixture_result() {
     step.end_ns = t * 1'000'000'000;
     step.target_rate = fs.rate;
     step.achieved_rate = static_cast<double>(step.data.counters.sent) / fs.seconds;
+    step.ok_rate = static_cast<double>(step.data.counters.completed) / fs.seconds;
     fixture_replica_summary(step, r.timeline);
     r.total.merge(step.data);
     r.steps.push_back(std::move(step));
   }
   r.duration_ns = t * 1'000'000'000 + 42'000'000;
-  r.generator = {2, 4.8, 0.6, r.total.lag, 14'336, true, false, ""};
+  r.generator = {2, 4.8, 0.6, r.total.lag, 14'336, true, false, "", r.duration_ns + 310'000'000};
   r.stack_events = {
       {-0.8, 0.2, "2026-11-22T04:20:00.450Z", "recovery", 2, 2, "r2 failed its health checks", {}},
       {21.4, 22.6, "2026-11-22T04:20:22.650Z", "scale_up", 2, 3, "cpu 82% > 70%", {{"cpu", 82}}},

@@ -119,8 +119,12 @@ lg::RunResult golden_result() {
   r.steps[0].replicas = {2, 2, 2};  // second 0 had no reading
   r.steps[1].achieved_rate = 20;
   r.steps[1].replicas = {2, 3, 8.0 / 3};
-  for (const auto& s : r.steps) r.total.merge(s.data);
-  r.generator = {2, 0.125, 1.75, r.total.lag, 13'568, true, false, ""};
+  for (auto& s : r.steps) {
+    const auto& c = s.data.counters;
+    s.ok_rate = s.achieved_rate * static_cast<double>(c.completed) / static_cast<double>(c.sent);
+    r.total.merge(s.data);
+  }
+  r.generator = {2, 0.125, 1.75, r.total.lag, 13'568, true, false, "", 3'020'000'000};
   r.stack_events = {
       {-0.75, -1, "2026-11-22T04:20:00.500Z", "recovery", 2, 2, "r2 failed its health checks", {}},
       {2.5,

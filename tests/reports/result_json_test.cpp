@@ -157,8 +157,8 @@ TEST_CASE("result_json: per-step keys and values", "[result_json]") {
   CHECK(errors.at("read") == 0);
   CHECK(errors.at("write") == 0);
   CHECK(errors.at("parse") == 0);
-  // failed / (completed + failed + dropped) = 3 / (32 + 3 + 1)
-  CHECK(s.at("error_rate").get<double>() == Approx(3.0 / 36.0));
+  // (failed + dropped + abandoned) / scheduled = (3 + 1 + 0) / 40
+  CHECK(s.at("error_rate").get<double>() == Approx(4.0 / 40.0));
 
   const auto& lat = s.at("latency_ms");
   for (const auto* k : {"p50", "p90", "p95", "p99", "p99_9", "max"}) {

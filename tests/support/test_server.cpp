@@ -49,6 +49,8 @@ enum class Kind : std::uint8_t {
   Eof,         // "/eof" (closing)
   Reset,       // "/reset"
   Hang,        // "/hang"
+  Garbage,     // "/garbage" (closing): bytes that are not HTTP
+  Short,       // "/short" (closing): Content-Length 1000, 10 body bytes
   BadRequest,  // llhttp rejected the input (closing)
 };
 
@@ -193,6 +195,12 @@ Pending classify(std::string_view url) {
   } else if (path == "/reset") {
     r.kind = Kind::Reset;
     r.closing = true;
+  } else if (path == "/garbage") {
+    r.kind = Kind::Garbage;
+    r.closing = true;
+  } else if (path == "/short") {
+    r.kind = Kind::Short;
+    r.closing = true;
   } else if (path == "/close") {
     r.say_close = r.closing = true;
   } else if (path == "/eof") {
@@ -272,6 +280,12 @@ std::string render(const Pending& r) {
       framing = "Content-Length: 100\r\n";
       body = "0123456789";
       break;
+    case Kind::Short:
+      framing = "Content-Length: 1000\r\n";
+      body = "0123456789";
+      break;
+    case Kind::Garbage:
+      return "SSH-2.0-OpenSSH_9.2 this is not HTTP\r\n\r\n";
     case Kind::Hang:
       break;  // never rendered
   }
@@ -348,7 +362,7 @@ void respond(Conn* c, const Pending& r) {
   auto* w = new WriteReq;
   w->req.data = w;
   w->conn = c;
-  w->counts = r.kind != Kind::Reset;
+  w->counts = r.kind != Kind::Reset && r.kind != Kind::Short;
   w->after = r.kind == Kind::Reset ? After::Reset : r.closing ? After::Shutdown : After::Nothing;
   w->bytes = render(r);
   if (w->after != After::Nothing) c->finishing = true;
@@ -435,6 +449,9 @@ int on_message_complete(llhttp_t* p) {
   Conn* c = conn_of(p);
   Pending r = classify(c->url);
   r.head = c->is_head;
+  const ServerOptions& o = c->server->options;
+  if (o.slow_every != 0 && (c->server->requests.load() + 1) % o.slow_every == 0 && r.due_ns == 0)
+    r.due_ns = uv_hrtime() + std::uint64_t{o.slow_ms} * kNsPerMs;
   if (!c->keep_alive) r.say_close = r.closing = true;
   ++c->requests_seen;
   const std::uint64_t limit = c->server->options.close_after;
@@ -490,6 +507,10 @@ void on_connection(uv_stream_t* listener, int status) {
   c->accepted = true;
   s->open.fetch_add(1);
   s->bump(s->connections);
+  if (s->options.close_on_accept) {  // a server that takes the connection and drops it
+    close_conn(c, false);
+    return;
+  }
   llhttp_init(&c->parser, HTTP_REQUEST, &s->settings);
   c->parser.data = c;
   uv_tcp_nodelay(&c->tcp, 1);

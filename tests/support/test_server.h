@@ -16,6 +16,10 @@
 //   /reset         headers with Content-Length: 100, then 10 body bytes, then a TCP reset
 //                  (uv_tcp_close_reset). The client sees ECONNRESET or EOF before the body ends.
 //   /close         200 "ok" with "Connection: close", then the server closes after writing.
+//   /garbage      bytes that are not HTTP ("SSH-2.0-..."), then a graceful close. Counted as a
+//                  response (the bytes were written).
+//   /short        headers with Content-Length: 1000, then 10 body bytes, then a graceful close
+//                  (FIN): the body is cut short. Not counted as a response.
 //   /chunked       200, Transfer-Encoding: chunked, three chunks, body "hello world".
 //   /eof           200 with "Connection: close" and neither Content-Length nor chunking: the
 //                  body "close-delimited body" ends when the server closes (needs llhttp_finish).
@@ -64,6 +68,12 @@ struct ServerOptions {
   // Bind the port but never listen: connecting to port() fails with ECONNREFUSED, and the port
   // stays reserved (nobody else can take it) for as long as the server lives.
   bool refuse = false;
+  // Accept each connection, then close it at once (graceful FIN) without reading a byte.
+  bool close_on_accept = false;
+  // Every slow_every-th request (counting from 1 over all connections) is answered slow_ms
+  // milliseconds late (as /delay/slow_ms). 0 = none; 2 = every second request.
+  std::uint64_t slow_every = 0;
+  std::uint32_t slow_ms = 0;
 };
 
 class TestServer {

@@ -100,7 +100,7 @@ TEST_CASE("evaluate: per step and per run, warm-up excluded from both", "[evalua
   CHECK(checks[3].observed == "0%");
   CHECK_FALSE(checks[4].passed);  // 10 failed of 110 = 9.09%
   CHECK(checks[4].observed == "9.09%");
-  CHECK_THAT(checks[4].explanation, Contains("10 failed of 110"));
+  CHECK_THAT(checks[4].explanation, Contains("10 of 110 arrivals got no good answer: http_5xx 10"));
   CHECK(checks[5].passed);  // 10 failed of 210 = 4.76% (the warm-up's 50 failures left out)
   CHECK(checks[5].limit == "< 5%");
 }
