@@ -5,11 +5,13 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "stack/boost_process_runner.h"
 #include "stack/http_probe.h"
+#include "stack/listeners.h"
 #include "stack/proc_stat.h"
 
 namespace lg::stack {
@@ -39,16 +41,6 @@ bool wait_for(F&& ok, milliseconds deadline) {
     std::this_thread::sleep_for(kPoll);
   }
   return true;
-}
-
-std::map<std::string, std::string> read_info(const std::filesystem::path& dir) {
-  std::map<std::string, std::string> info;
-  std::ifstream in(dir / "stack.info");
-  for (std::string line; std::getline(in, line);) {
-    const auto eq = line.find('=');
-    if (eq != std::string::npos) info[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return info;
 }
 
 }  // namespace
@@ -96,6 +88,14 @@ std::expected<std::unique_ptr<EmbeddedStack>, std::string> EmbeddedStack::up(
   auto dir = create_run_dir(o.root);
   if (!dir) return std::unexpected(dir.error());
   std::unique_ptr<EmbeddedStack> s(new EmbeddedStack(o, std::move(*bin), Layout{*dir}, ports));
+  if (!o.detach) {  // before the first process: whatever starts is watched
+    auto reaper = Reaper::start(*dir);
+    if (!reaper) {
+      (void)s->down();
+      return std::unexpected(reaper.error());
+    }
+    s->reaper_ = std::move(*reaper);
+  }
   if (auto r = s->bring_up(); !r) {
     auto err = r.error();
     (void)s->down();
@@ -106,6 +106,9 @@ std::expected<std::unique_ptr<EmbeddedStack>, std::string> EmbeddedStack::up(
 
 std::expected<void, std::string> EmbeddedStack::bring_up() {
   if (auto r = prepare_run_dir(layout_); !r) return r;
+  // From here on the directory is recognisably a stack run (check_stack_run), so that
+  // `loadgen stack down --run-dir` can stop a run killed during its bring-up.
+  if (auto r = write_info("starting"); !r) return r;
   auto db = prepare_mariadb(bin_, layout_);
   if (!db) return std::unexpected(db.error());
   times_.template_created = db->created;
@@ -228,21 +231,22 @@ std::expected<void, std::string> EmbeddedStack::remove_replica(milliseconds drai
   return write_info();
 }
 
-std::expected<void, std::string> EmbeddedStack::write_info() const {
+std::expected<void, std::string> EmbeddedStack::write_info(const char* state) const {
   std::ostringstream out;
   out << "url=" << url() << "\nstats=" << stats_url() << "\nbase_port=" << ports_.base
-      << "\nmax_replicas=" << options_.max_replicas << "\nreplicas=";
+      << "\nmax_replicas=" << options_.max_replicas << "\nstate=" << state
+      << "\nautoscaler=" << (options_.autoscaler_args.empty() ? 0 : 1) << "\nreplicas=";
   const auto active = replicas();
   for (std::size_t i = 0; i < active.size(); ++i) out << (i ? "," : "") << active[i];
   out << "\n";
-  const auto tmp = layout_.dir / "stack.info.tmp";
+  const auto tmp = layout_.dir / ".stack.info.tmp";
   {
     std::ofstream f(tmp, std::ios::trunc);
     f << out.str();
     if (!f) return std::unexpected("stack: cannot write " + tmp.string());
   }
   std::error_code ec;
-  std::filesystem::rename(tmp, layout_.dir / "stack.info", ec);
+  std::filesystem::rename(tmp, layout_.dir / kInfoFile, ec);
   if (ec) return std::unexpected("stack: cannot write stack.info: " + ec.message());
   return {};
 }
@@ -259,13 +263,30 @@ std::expected<void, std::string> EmbeddedStack::down() {
   if (down_) return {};
   down_ = true;
   auto r = supervisor_->stop_all();
+  // Groups this process did not start: an autoscaler that crashed leaves its replicas' workers.
+  auto rest = stop_recorded(layout_.dir, milliseconds{1000});
+  bool survivors = !rest;
+  std::string left;
+  if (rest) {
+    for (const auto& o : *rest) {
+      if (o.how != StopOutcome::How::kSurvived) continue;
+      survivors = true;
+      left += (left.empty() ? "" : ", ") + o.process.name + " (pid " +
+              std::to_string(o.process.pid) + ")";
+    }
+  }
   std::error_code ec;
-  if (r) std::filesystem::remove_all(layout_.dir, ec);
-  return r;
+  if (r && !survivors) std::filesystem::remove_all(layout_.dir, ec);
+  if (reaper_) reaper_->dismiss();  // the stack is stopped: nothing left for it to do
+  if (!r) return r;
+  if (!rest) return std::unexpected("stack: " + rest.error());
+  if (survivors) return std::unexpected("stack: still alive after SIGKILL: " + left);
+  return {};
 }
 
 std::expected<void, std::string> EmbeddedStack::detach() {
   if (auto r = supervisor_->detach(); !r) return r;
+  if (reaper_) reaper_->dismiss();  // left running on purpose: never reaped
   detached_ = true;
   return {};
 }
@@ -274,55 +295,133 @@ std::vector<std::filesystem::path> list_runs(const std::filesystem::path& root) 
   std::vector<std::filesystem::path> runs;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(root, ec)) {
-    if (std::filesystem::exists(e.path() / "stack.info")) runs.push_back(e.path());
+    if (std::filesystem::exists(e.path() / kInfoFile)) runs.push_back(e.path());
   }
   std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) {
     std::error_code e1, e2;
-    return std::filesystem::last_write_time(a / "stack.info", e1) >
-           std::filesystem::last_write_time(b / "stack.info", e2);
+    return std::filesystem::last_write_time(a / kInfoFile, e1) >
+           std::filesystem::last_write_time(b / kInfoFile, e2);
   });
   return runs;
 }
 
-std::expected<std::string, std::string> describe_run(const std::filesystem::path& dir) {
-  auto info = read_info(dir);
-  if (info.empty()) return std::unexpected("no stack.info in " + dir.string());
-  std::ostringstream out;
-  out << "run directory " << dir.string() << "\nurl   " << info["url"] << "\nstats "
-      << info["stats"] << "\n\nprocesses:\n";
+namespace {
+
+// Whether the recorded process itself (not a later one with its pid) is alive.
+bool recorded_alive(const RecordedProcess& p) {
+  const auto stat = read_proc_stat(p.pid);
+  if (!stat || stat->state == 'Z' || stat->state == 'X') return false;
+  return p.start_ticks == 0 || stat->start_ticks == p.start_ticks;
+}
+
+std::string pid_list(const std::vector<int>& pids) {
+  std::string out;
+  for (const int pid : pids) out += (out.empty() ? "" : " ") + std::to_string(pid);
+  return out;
+}
+
+}  // namespace
+
+std::expected<RunReport, std::string> describe_run(const std::filesystem::path& dir) {
+  if (auto ok = check_stack_run(dir); !ok) return std::unexpected(ok.error());
+  auto info = read_stack_info(dir);
+  if (!info) return std::unexpected(info.error());
   auto procs = read_pids(dir);
   if (!procs) return std::unexpected(procs.error());
-  const auto base = static_cast<std::uint16_t>(std::stoi(info["base_port"]));
-  const Ports ports{base};
+  const Ports& ports = info->ports;
+  const auto roles = run_ports(ports, info->max_replicas);
+  RunReport report;
+  std::ostringstream out;
+  out << "run directory " << dir.string() << "\nurl   " << info->url << "\nstats " << info->stats
+      << (info->state.empty() ? "" : "\nstate " + info->state)
+      << (is_detached(dir) ? " (detached)" : "") << "\n\nprocesses:\n";
+  std::map<int, std::string> group_names;  // pgid -> recorded name
   for (const auto& p : *procs) {
+    group_names[p.pid] = p.name;
     std::string port = "-";
-    if (p.name == "haproxy") port = std::to_string(ports.haproxy());
-    if (p.name == "mariadb") port = std::to_string(ports.mariadb());
-    if (p.name.starts_with("nginx-")) {
-      port =
-          std::to_string(ports.replica(static_cast<std::uint32_t>(std::stoul(p.name.substr(6)))));
+    for (const auto& r : roles) {
+      if (r.role == p.name) port = std::to_string(r.port);
+    }
+    const bool alive = recorded_alive(p);
+    std::string state = alive ? "running" : "NOT RUNNING";
+    if (!alive) {
+      report.not_running.push_back(p.name);
+      // A dead master whose workers live on: the group still has members (and may serve).
+      if (group_alive(p)) {
+        const auto left = live_group_members(p.pid);
+        state += " (" + std::to_string(left.size()) +
+                 " of its group still alive: " + pid_list(left) + ")";
+      }
     }
     char line[160];
-    std::snprintf(line, sizeof line, "  %-10s pid %-8d port %-6s %s\n", p.name.c_str(), p.pid,
-                  port.c_str(), is_alive(p.pid) ? "running" : "NOT RUNNING");
-    out << line;
+    std::snprintf(line, sizeof line, "  %-10s pid %-8d port %-6s ", p.name.c_str(), p.pid,
+                  port.c_str());
+    out << line << state << '\n';
   }
+  if (procs->empty()) out << "  (none recorded)\n";
+  report.all_running = !procs->empty() && report.not_running.empty();
+
+  out << "\nlistening on the run's ports (" << ports.base << ".."
+      << ports.replica(info->max_replicas) << "):\n";
+  std::set<std::uint16_t> wanted;
+  for (const auto& r : roles) wanted.insert(r.port);
+  const auto listening = listeners_on(wanted);
+  for (const auto& l : listening) {
+    std::string role = "?";
+    for (const auto& r : roles) {
+      if (r.port == l.port) role = r.role;
+    }
+    std::string holders = l.pids.size() == 1 ? "pid" : "pids";
+    std::string commands;
+    std::string owner;
+    for (const int pid : l.pids) {
+      holders += " " + std::to_string(pid);
+      const std::string command = process_name(pid);
+      if (commands.find(command) == std::string::npos) {
+        commands += (commands.empty() ? "" : ", ") + command;
+      }
+      const auto st = read_proc_stat(pid);
+      const auto g = st ? group_names.find(st->pgrp) : group_names.end();
+      const std::string name = g != group_names.end() ? g->second : "NOT a process of this run";
+      if (owner.find(name) == std::string::npos) owner += (owner.empty() ? "" : ", ") + name;
+    }
+    if (l.pids.empty()) {
+      holders = "no process found (another user's?)";
+      owner = "?";
+    } else {
+      holders += " (" + commands + ")";
+    }
+    char line[200];
+    std::snprintf(line, sizeof line, "  %-6u %-14s ", static_cast<unsigned>(l.port), role.c_str());
+    out << line << holders << " [" << owner << "]\n";
+  }
+  if (listening.empty()) out << "  (nothing)\n";
+
   out << "\nreplicas as HAProxy sees them (backend " << kBackend << "):\n";
   const HaproxyApi api(Layout{dir}.haproxy_socket());
   auto stats = api.show_stat(kBackend);
   if (!stats) {
     out << "  (runtime API unavailable: " << stats.error() << ")\n";
-    return out.str();
+  } else {
+    for (const auto& s : *stats) {
+      if (s.kind != StatRowKind::kServer || s.status == "MAINT") continue;
+      char line[200];
+      std::snprintf(line, sizeof line, "  %-6s %-21s %-8s check %-6s sessions %llu total %llu\n",
+                    s.server.c_str(), s.addr.c_str(), s.status.c_str(), s.check_status.c_str(),
+                    static_cast<unsigned long long>(s.scur),
+                    static_cast<unsigned long long>(s.stot));
+      out << line;
+    }
   }
-  for (const auto& s : *stats) {
-    if (s.kind != StatRowKind::kServer || s.status == "MAINT") continue;
-    char line[200];
-    std::snprintf(line, sizeof line, "  %-6s %-21s %-8s check %-6s sessions %llu total %llu\n",
-                  s.server.c_str(), s.addr.c_str(), s.status.c_str(), s.check_status.c_str(),
-                  static_cast<unsigned long long>(s.scur), static_cast<unsigned long long>(s.stot));
-    out << line;
+  if (report.all_running) {
+    out << "\nall " << procs->size() << " recorded processes running\n";
+  } else {
+    std::string names;
+    for (const auto& n : report.not_running) names += (names.empty() ? "" : ", ") + n;
+    out << "\nNOT RUNNING: " << (procs->empty() ? "no process is recorded" : names) << '\n';
   }
-  return out.str();
+  report.text = out.str();
+  return report;
 }
 
 }  // namespace lg::stack

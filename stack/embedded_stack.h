@@ -14,6 +14,7 @@
 #include "stack/haproxy_api.h"
 #include "stack/layout.h"
 #include "stack/process_spec.h"
+#include "stack/reaper.h"
 #include "stack/replica_set.h"
 #include "stack/run_dir.h"
 #include "stack/services.h"
@@ -27,7 +28,10 @@ struct StackOptions {
   std::uint32_t fpm_children = kDefaultFpmChildren;  // PHP-FPM workers per replica
   std::uint16_t base_port = 0;  // first port of the block; 0 = first free block from 18000
   std::filesystem::path root = kDefaultRunRoot;  // run directories live under it
-  bool detach = false;  // `stack up`: processes outlive this loadgen process
+  // `stack up`: processes outlive this loadgen process. Otherwise a reaper (reaper.h) watches
+  // the run from before its first process starts, so that nothing of it outlives loadgen,
+  // even a SIGKILLed one.
+  bool detach = false;
   // Non-empty: the autoscaler process (loadgen-autoscaler) owns the replicas, starting with
   // `replicas` of them; these are its knob flags (e.g. {"--check-interval", "2s"}).
   std::vector<std::string> autoscaler_args;
@@ -49,7 +53,8 @@ struct BringUpTimes {
 class EmbeddedStack {
  public:
   // Brings the whole stack up; on any failure stops what was started (reverse order) and
-  // returns a message naming the service, with the tail of its log.
+  // returns a message naming the service, with the tail of its log. Without o.detach, fails
+  // if the reaper cannot start (nothing else is started then).
   static std::expected<std::unique_ptr<EmbeddedStack>, std::string> up(const StackOptions& o);
   ~EmbeddedStack();  // down(), unless detached
   EmbeddedStack(const EmbeddedStack&) = delete;
@@ -75,15 +80,18 @@ class EmbeddedStack {
       std::chrono::milliseconds drain_deadline = std::chrono::milliseconds{10'000});
   Supervisor& supervisor() { return *supervisor_; }
 
-  // Stops everything (reverse start order) and removes the run directory. Idempotent.
+  // Stops everything (reverse start order), then whatever is still alive of the groups recorded
+  // in the run (e.g. a crashed autoscaler's replicas), removes the run directory and dismisses
+  // the reaper. Idempotent.
   std::expected<void, std::string> down();
-  // Leaves the processes running after this object is gone (`loadgen stack up`).
+  // Leaves the processes running after this object is gone (`loadgen stack up`); the reaper,
+  // if any, is dismissed.
   std::expected<void, std::string> detach();
 
  private:
   EmbeddedStack(const StackOptions& o, Binaries bin, Layout layout, Ports ports);
   std::expected<void, std::string> bring_up();
-  std::expected<void, std::string> write_info() const;
+  std::expected<void, std::string> write_info(const char* state = "up") const;
   std::expected<void, std::string> start_autoscaler();
   std::vector<std::uint32_t> haproxy_replicas() const;
   std::chrono::milliseconds since_start() const;
@@ -94,6 +102,7 @@ class EmbeddedStack {
   Ports ports_;
   std::unique_ptr<ProcessRunner> runner_;
   std::unique_ptr<Supervisor> supervisor_;
+  std::unique_ptr<Reaper> reaper_;  // none when detached
   HaproxyApi api_;
   std::unique_ptr<ReplicaSet> replicas_;
   BringUpTimes times_;
@@ -102,8 +111,16 @@ class EmbeddedStack {
   bool detached_ = false;
 };
 
-// What `stack status` shows about a run directory: its info file and HAProxy's view.
-std::expected<std::string, std::string> describe_run(const std::filesystem::path& dir);
+// What `stack status` shows about a run directory: its info file, every recorded process
+// (running or not, and what is left alive of its process group), every process listening on
+// the run's ports (listeners.h: recorded or not) and HAProxy's view of the replicas.
+struct RunReport {
+  std::string text;
+  bool all_running = false;  // at least one process recorded, and every one of them running
+  std::vector<std::string> not_running;  // names of the recorded processes that are not
+};
+// Error: `dir` is not a stack run (check_stack_run).
+std::expected<RunReport, std::string> describe_run(const std::filesystem::path& dir);
 // The run directories under root that have a stack.info (newest first).
 std::vector<std::filesystem::path> list_runs(const std::filesystem::path& root = kDefaultRunRoot);
 

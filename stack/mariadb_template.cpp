@@ -153,7 +153,7 @@ std::expected<std::chrono::milliseconds, std::string> create_template(const Bina
 
   const auto t0 = Clock::now();
   auto rc = detail::run_to_exit(install_db_argv(bin, data, staging / "tmp", init_sql), log,
-                                std::chrono::milliseconds(180000));
+                                std::chrono::milliseconds(180000), layout.dir);
   const auto took = since(t0);
   auto fail = [&](const std::string& why) {
     std::error_code rm_ec;

@@ -109,13 +109,17 @@ std::expected<std::vector<RecordedProcess>, std::string> read_pids_file(const fs
   return out;
 }
 
-// "run-<pid>-<n>" -> pid, or -1.
+// "run-<pid>-<n>" -> pid, or -1 for any other name.
 int pid_from_name(const std::string& name) {
   if (!name.starts_with("run-")) return -1;
   const std::string_view rest = std::string_view(name).substr(4);
   const auto dash = rest.find('-');
   int pid = -1;
-  if (dash == std::string_view::npos || !parse_number(rest.substr(0, dash), pid)) return -1;
+  unsigned n = 0;
+  if (dash == std::string_view::npos || !parse_number(rest.substr(0, dash), pid) ||
+      !parse_number(rest.substr(dash + 1), n) || pid <= 0) {
+    return -1;
+  }
   return pid;
 }
 
@@ -123,18 +127,6 @@ bool owner_alive(const RunOwner& owner) {
   const auto stat = read_proc_stat(owner.pid);
   if (!stat || stat->state == 'Z' || stat->state == 'X') return false;
   return owner.start_ticks == 0 || stat->start_ticks == owner.start_ticks;
-}
-
-// Whether anything of the recorded group is alive. A pid cannot be handed out again while a
-// process group of that id has members, so: if /proc/<pid> is a different process (start time
-// differs) our group is gone; if /proc/<pid> is missing, any member of group <pid> is ours.
-bool group_alive(const RecordedProcess& p) {
-  if (p.pid <= 1 || p.pid == ::getpgrp()) return false;  // never "everyone" or ourselves
-  if (const auto stat = read_proc_stat(p.pid)) {
-    const bool ours = p.start_ticks != 0 ? stat->start_ticks == p.start_ticks : stat->pgrp == p.pid;
-    if (!ours) return false;
-  }
-  return !live_group_members(p.pid).empty();
 }
 
 bool wait_group_empty(int pgid, std::chrono::milliseconds timeout) {
@@ -169,7 +161,48 @@ const char* how_text(StopOutcome::How how) {
   return "?";
 }
 
+// A real directory (lstat: not a symlink) or why not.
+std::expected<void, std::string> check_real_dir(const fs::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0)
+    return std::unexpected(path.string() + ": " + errno_text(errno));
+  if (S_ISLNK(st.st_mode)) return std::unexpected(path.string() + " is a symlink");
+  if (!S_ISDIR(st.st_mode)) return std::unexpected(path.string() + " is not a directory");
+  return {};
+}
+
+// The groups of `todo` still alive, as indices.
+std::vector<std::size_t> still_alive(const std::vector<StopOutcome>& todo) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < todo.size(); ++i) {
+    if (todo[i].how != StopOutcome::How::kGone && !live_group_members(todo[i].process.pid).empty())
+      out.push_back(i);
+  }
+  return out;
+}
+
+bool wait_all_empty(const std::vector<StopOutcome>& todo, std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!still_alive(todo).empty()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  return true;
+}
+
 }  // namespace
+
+// A pid cannot be handed out again while a process group of that id has members, so: if
+// /proc/<pid> is a different process (start time differs) our group is gone; if /proc/<pid> is
+// missing, any member of group <pid> is ours.
+bool group_alive(const RecordedProcess& p) {
+  if (p.pid <= 1 || p.pid == ::getpgrp()) return false;  // never "everyone" or ourselves
+  if (const auto stat = read_proc_stat(p.pid)) {
+    const bool ours = p.start_ticks != 0 ? stat->start_ticks == p.start_ticks : stat->pgrp == p.pid;
+    if (!ours) return false;
+  }
+  return !live_group_members(p.pid).empty();
+}
 
 std::expected<fs::path, std::string> create_run_dir(const fs::path& root) {
   std::error_code ec;
@@ -275,11 +308,13 @@ std::vector<fs::path> find_stale(const fs::path& root) {
     const fs::path dir = it->path();
     const std::string name = dir.filename().string();
     if (!name.starts_with("run-") || !it->is_directory(ec) || it->is_symlink(ec)) continue;
+    const int named_pid = pid_from_name(name);
+    if (named_pid < 0) continue;  // not a name create_run_dir gives: never ours to remove
     RunOwner owner;
     if (auto read = read_owner(dir)) {
       owner = *read;
     } else {
-      owner.pid = pid_from_name(name);  // owner file not written yet, or lost
+      owner.pid = named_pid;  // owner file not written yet, or lost
     }
     if (owner_alive(owner)) continue;
     if (is_detached(dir)) {
@@ -302,6 +337,102 @@ std::expected<std::vector<StopOutcome>, std::string> stop_recorded(
     outcomes.push_back(stop_group(*it, grace));
   }
   return outcomes;
+}
+
+std::expected<std::vector<StopOutcome>, std::string> kill_recorded(
+    const fs::path& dir, std::chrono::milliseconds grace) {
+  std::vector<StopOutcome> outcomes;
+  std::vector<std::pair<int, std::uint64_t>> seen;  // (pid, start_ticks) already handled
+  for (int round = 0; round < 3; ++round) {
+    auto recorded = read_pids(dir);
+    if (!recorded) {
+      if (round == 0) return std::unexpected(recorded.error());
+      break;  // what was read before has been handled
+    }
+    std::vector<StopOutcome> todo;
+    for (const auto& p : *recorded) {
+      const std::pair key{p.pid, p.start_ticks};
+      if (std::ranges::find(seen, key) != seen.end()) continue;
+      seen.push_back(key);
+      StopOutcome o{p, StopOutcome::How::kGone};
+      if (group_alive(p)) {
+        ::kill(-p.pid, SIGTERM);
+        o.how = StopOutcome::How::kStopped;
+      }
+      todo.push_back(std::move(o));
+    }
+    if (todo.empty()) break;
+    if (!wait_all_empty(todo, grace)) {
+      for (const auto i : still_alive(todo)) {
+        ::kill(-todo[i].process.pid, SIGKILL);
+        todo[i].how = StopOutcome::How::kKilled;
+      }
+      wait_all_empty(todo, kKillTimeout);
+      for (const auto i : still_alive(todo)) todo[i].how = StopOutcome::How::kSurvived;
+    }
+    outcomes.insert(outcomes.end(), std::make_move_iterator(todo.begin()),
+                    std::make_move_iterator(todo.end()));
+  }
+  return outcomes;
+}
+
+std::expected<StackInfo, std::string> read_stack_info(const fs::path& dir) {
+  const fs::path path = dir / kInfoFile;
+  std::error_code ec;
+  if (!fs::is_regular_file(fs::symlink_status(path, ec))) {
+    return std::unexpected("no " + std::string(kInfoFile) + " in " + dir.string());
+  }
+  auto text = read_whole(path);
+  if (!text) return std::unexpected(text.error());
+  StackInfo info;
+  bool has_base = false;
+  bool has_max = false;
+  std::istringstream lines(*text);
+  for (std::string line; std::getline(lines, line);) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string key = line.substr(0, eq);
+    const std::string value = line.substr(eq + 1);
+    if (key == "url") info.url = value;
+    if (key == "stats") info.stats = value;
+    if (key == "state") info.state = value;
+    if (key == "autoscaler") info.autoscaler = value == "1";
+    if (key == "base_port") has_base = parse_number(value, info.ports.base);
+    if (key == "max_replicas") has_max = parse_number(value, info.max_replicas);
+    if (key == "replicas") {
+      std::istringstream items(value);
+      for (std::string item; std::getline(items, item, ',');) {
+        std::uint32_t slot = 0;
+        if (parse_number(item, slot)) info.replicas.push_back(slot);
+      }
+    }
+  }
+  if (info.url.empty() || !has_base || !has_max || info.ports.base == 0 ||
+      info.max_replicas + 10U + info.ports.base > 65535U) {
+    return std::unexpected(path.string() +
+                           ": expected url=, base_port= and max_replicas= lines of a stack run");
+  }
+  return info;
+}
+
+std::expected<void, std::string> check_stack_run(const fs::path& dir) {
+  const std::string not_run = dir.string() + " is not a stack run directory: ";
+  if (auto real = check_real_dir(dir); !real) return std::unexpected(not_run + real.error());
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) == 0 && st.st_uid != ::geteuid()) {
+    return std::unexpected(not_run + "it belongs to uid " + std::to_string(st.st_uid));
+  }
+  if (pid_from_name(dir.filename().string()) < 0) {
+    return std::unexpected(not_run + "its name is not run-<pid>-<n>");
+  }
+  if (auto owner = read_owner(dir); !owner) return std::unexpected(not_run + owner.error());
+  if (auto info = read_stack_info(dir); !info) return std::unexpected(not_run + info.error());
+  const Layout layout{dir};
+  for (const auto& sub : {layout.logs(), dir / "tmp", layout.haproxy_dir(), layout.www()}) {
+    if (auto real = check_real_dir(sub); !real) return std::unexpected(not_run + real.error());
+  }
+  if (auto pids = read_pids(dir); !pids) return std::unexpected(not_run + pids.error());
+  return {};
 }
 
 std::vector<CleanedRun> clean_stale(const fs::path& root, std::chrono::milliseconds grace) {

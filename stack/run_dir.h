@@ -12,9 +12,12 @@
 #include <string_view>
 #include <vector>
 
+#include "stack/layout.h"
+
 namespace lg::stack {
 
 inline constexpr const char* kDefaultRunRoot = "/tmp/loadgen-stack";
+inline constexpr const char* kInfoFile = "stack.info";  // written by EmbeddedStack
 
 // One line of the `pids` file: "<pid> <start_ticks> <stop_signal> <name>".
 struct RecordedProcess {
@@ -64,9 +67,30 @@ std::expected<RunOwner, std::string> read_owner(const std::filesystem::path& dir
 std::expected<void, std::string> mark_detached(const std::filesystem::path& dir);
 bool is_detached(const std::filesystem::path& dir);
 
-// Run directories under `root` (named run-*) whose owner is not alive: its pid is gone, a
-// zombie, or reused by a later process (start time differs). Without an `owner` file the pid
-// in the directory's name is the owner. Detached runs: see mark_detached. Sorted by path.
+// The `stack.info` file: "key=value" lines. EmbeddedStack writes it once the run directory's
+// layout exists (state=starting, before the first process starts) and again when the stack
+// serves (state=up) or its replicas change.
+struct StackInfo {
+  std::string url;    // http://127.0.0.1:<haproxy port>
+  std::string stats;  // the stats page
+  Ports ports;        // from base_port
+  std::uint32_t max_replicas = 0;
+  std::vector<std::uint32_t> replicas;  // slots in use when written
+  std::string state;                    // "starting" or "up"; empty in files of older versions
+  bool autoscaler = false;              // the replicas belong to loadgen-autoscaler
+};
+std::expected<StackInfo, std::string> read_stack_info(const std::filesystem::path& dir);
+
+// Whether `dir` is a stack run directory, the only kind `loadgen stack down` stops and removes:
+// a real directory (not a symlink) owned by this user, named run-<pid>-<n>, holding a readable
+// `owner` file, a `stack.info` (read_stack_info), the layout's log/, tmp/, haproxy/ and www/
+// folders, and pids files that parse. The error says what is missing, naming the directory.
+std::expected<void, std::string> check_stack_run(const std::filesystem::path& dir);
+
+// Run directories under `root` (named run-<pid>-<n>) whose owner is not alive: its pid is
+// gone, a zombie, or reused by a later process (start time differs). Without an `owner` file
+// the pid in the directory's name is the owner. Anything else under root is never a run.
+// Detached runs: see mark_detached. Sorted by path.
 std::vector<std::filesystem::path> find_stale(const std::filesystem::path& root = kDefaultRunRoot);
 
 struct StopOutcome {
@@ -87,6 +111,20 @@ struct StopOutcome {
 std::expected<std::vector<StopOutcome>, std::string> stop_recorded(
     const std::filesystem::path& dir,
     std::chrono::milliseconds grace = std::chrono::milliseconds{5000});
+
+// The forced stop of a run whose owner died (the reaper, reaper.h): every recorded group at
+// once rather than one after the other, so that the whole run is gone within grace + a few
+// milliseconds. SIGTERM to each live group, up to `grace` for all of them to empty, then
+// SIGKILL to what is left and up to 2 s more. The pids files are read again afterwards and
+// groups recorded meanwhile get the same (at most 3 rounds). Groups never alive are kGone.
+// Error: the pids files cannot be read at all.
+std::expected<std::vector<StopOutcome>, std::string> kill_recorded(
+    const std::filesystem::path& dir,
+    std::chrono::milliseconds grace = std::chrono::milliseconds{1000});
+
+// Whether anything of the recorded group is alive (leader or any member of its group; a
+// leader whose pid now belongs to a process with another start time is not ours).
+bool group_alive(const RecordedProcess& p);
 
 struct CleanedRun {
   std::filesystem::path dir;

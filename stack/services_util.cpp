@@ -16,11 +16,16 @@
 #include <system_error>
 #include <thread>
 
+#include "stack/proc_stat.h"
+#include "stack/run_dir.h"
+
 extern char** environ;
 
 namespace lg::stack::detail {
 
 namespace {
+
+constexpr const char* kToolSuffix = ".tool";  // pids.tool: a one-off tool of the bring-up
 
 bool is_placeholder_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -110,7 +115,8 @@ bool unix_socket_accepts(const std::filesystem::path& p) {
 
 std::expected<int, std::string> run_to_exit(const std::vector<std::string>& argv,
                                             const std::filesystem::path& output,
-                                            std::chrono::milliseconds timeout) {
+                                            std::chrono::milliseconds timeout,
+                                            const std::filesystem::path& record_dir) {
   if (argv.empty()) return std::unexpected("run_to_exit: empty argv");
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -132,6 +138,25 @@ std::expected<int, std::string> run_to_exit(const std::vector<std::string>& argv
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return std::unexpected("cannot start " + argv[0] + ": " + std::strerror(rc));
+  // Recorded while it runs; forgotten once it has exited (whatever the way out of here).
+  struct Record {
+    const std::filesystem::path& dir;
+    ~Record() {
+      if (!dir.empty()) (void)write_pids(dir, {}, kToolSuffix);
+    }
+  } record{record_dir};
+  if (!record_dir.empty()) {
+    const auto stat = read_proc_stat(pid);
+    const auto name = std::filesystem::path(argv[0]).filename().string();
+    if (auto ok = write_pids(record_dir, {{name, pid, stat ? stat->start_ticks : 0, SIGTERM}},
+                             kToolSuffix);
+        !ok) {
+      ::kill(-pid, SIGKILL);
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      return std::unexpected("cannot start " + argv[0] + ": " + ok.error());
+    }
+  }
 
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {

@@ -30,10 +30,13 @@ bool unix_socket_accepts(const std::filesystem::path& p);
 
 // Runs argv to completion in its own process group, stdin from /dev/null, stdout and stderr
 // appended to `output`. Returns the exit status (128 + signal if killed); kills the group and
-// reports an error after `timeout`.
+// reports an error after `timeout`. With a `record_dir` (a run directory), the group is
+// recorded in its `pids.tool` file while it runs (run_dir.h), so that the reaper and `loadgen
+// stack down` stop it too (mariadb-install-db takes 2.5 s cold: long enough to be killed in).
 std::expected<int, std::string> run_to_exit(const std::vector<std::string>& argv,
                                             const std::filesystem::path& output,
-                                            std::chrono::milliseconds timeout);
+                                            std::chrono::milliseconds timeout,
+                                            const std::filesystem::path& record_dir = {});
 
 // The last `max_lines` lines of a file, for error messages ("" if unreadable).
 std::string tail_file(const std::filesystem::path& p, std::size_t max_lines = 10);

@@ -274,9 +274,10 @@ Observation observe(const Slo& slo, const Window& w) {
   const bool any_arrival = c.scheduled > 0 || c.sent > 0;
   switch (slo.metric) {
     case Metric::kLatency:
-      return hist_value(w.data.latency, "there were no responses", "responses");
+      // Responses and timeouts (a timeout is recorded at its timeout).
+      return hist_value(w.data.latency, "there were no responses", "requests");
     case Metric::kService:
-      return hist_value(w.data.service, "there were no responses", "responses");
+      return hist_value(w.data.service, "there were no responses", "requests");
     case Metric::kLag:
       return hist_value(w.data.lag, "no arrival was dispatched", "arrivals");
     case Metric::kErrorRate: {

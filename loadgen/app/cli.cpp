@@ -470,7 +470,10 @@ Usage:
   loadgen URL --rate R/s --connections N [...]         open loop over N connections opened
                                                        at start and kept open
   loadgen stack up [--replicas N] [--max-replicas N] [--fpm-children N] [--base-port P]
-  loadgen stack status|down [--run-dir DIR]            the embedded stack, by hand
+  loadgen stack status|down [--run-dir DIR]            the embedded stack, by hand: status
+                                                       exits 3 if a service is not running;
+                                                       down removes DIR only if it is a
+                                                       stack run (else exit 2, untouched)
   loadgen validate RESULT.json [--scenario FILE]       re-judge a stored result, with its own
                                                        SLOs or those of FILE
   loadgen report RESULT.json [--html FILE]             re-render report.html from result.json
@@ -513,8 +516,8 @@ Options:
                          (default 10ms; exit code 3)
   --quiet, -q            no live line on stderr (it is also off when stderr is not a terminal)
 
-Exit codes: 0 pass, 1 SLO failed, 2 invalid input, 3 environment failure (target
-unreachable, generator saturated, results not writable: result.json then goes to
+Exit codes: 0 pass, 1 SLO failed, 2 invalid input, 3 environment failure (no good
+response from the target, generator saturated, results not writable: result.json then goes to
 $TMPDIR/loadgen-result-PID-TIME.json), 130 interrupted (partial results written).
 )";
 }

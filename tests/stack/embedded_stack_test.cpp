@@ -204,9 +204,8 @@ TEST_CASE("embedded stack: a SIGINT'ed scenario run tears the stack down, exits 
         return !dir.empty();
       },
       30s));
-  const auto groups = recorded_groups(dir);
-  CHECK(groups.size() == 4);
-  // Interrupt once requests flow through HAProxy.
+  // Interrupt once requests flow through HAProxy (stack.info appears at the start of the
+  // bring-up, so the processes are counted only then).
   const lg::stack::HaproxyApi api(lg::stack::Layout{dir}.haproxy_socket());
   REQUIRE(wait_until(
       [&] {
@@ -218,6 +217,8 @@ TEST_CASE("embedded stack: a SIGINT'ed scenario run tears the stack down, exits 
         return false;
       },
       30s));
+  const auto groups = recorded_groups(dir);
+  CHECK(groups.size() == 4);
   ::kill(pid, SIGINT);
   int status = 0;
   waitpid(pid, &status, 0);

@@ -8,6 +8,7 @@
 
 #include "stack/proc_stat.h"
 #include "stack/run_dir.h"
+#include "tests/stack/fake_run.h"
 #include "tests/stack/stack_test_util.h"
 
 namespace fs = std::filesystem;
@@ -125,6 +126,8 @@ TEST_CASE("find_stale: run directories whose owner is gone", "[run_dir]") {
   run("run-3-0", me + " " + ticks + "\n");          // ours: alive
   run("run-" + me + "-7", "");                      // being created by us: no owner yet
   run("other-1-0", std::to_string(dead) + " 1\n");  // not a run directory
+  run("run-old", std::to_string(dead) + " 1\n");    // nor this: not run-<pid>-<n>
+  run("run-9-x", "");
   const auto detached_empty = run("run-4-0", std::to_string(dead) + " 1\n");
   REQUIRE(lg::stack::mark_detached(detached_empty));
   const auto detached_bad = run("run-5-0", std::to_string(dead) + " 1\n");
@@ -226,4 +229,61 @@ TEST_CASE("read_pids is the union of pids and every pids.<suffix> file", "[run_d
   CHECK_FALSE(lg::stack::write_pids(dir, {}, ".a/b"));
   CHECK_FALSE(lg::stack::write_pids(dir, {}, ".tmp-1"));
   CHECK_FALSE(lg::stack::write_owner(dir, "."));
+}
+
+TEST_CASE("read_stack_info and check_stack_run: what makes a directory a stack run", "[run_dir]") {
+  TempDir tmp;
+  const auto dir = lg::test::make_fake_run(tmp.path() / "runs", 18100);
+  REQUIRE_FALSE(dir.empty());
+  auto info = lg::stack::read_stack_info(dir);
+  REQUIRE(info);
+  CHECK(info->url == "http://127.0.0.1:18100");
+  CHECK(info->ports.base == 18100);
+  CHECK(info->max_replicas == 2);
+  CHECK(info->replicas == std::vector<std::uint32_t>{1});
+  CHECK(info->state == "up");
+  CHECK_FALSE(info->autoscaler);
+  CHECK(lg::stack::check_stack_run(dir));
+
+  auto refused = [](const fs::path& d, const std::string& why) {
+    auto ok = lg::stack::check_stack_run(d);
+    REQUIRE_FALSE(ok);
+    CHECK_THAT(ok.error(), Catch::StartsWith(d.string() + " is not a stack run directory: "));
+    CHECK_THAT(ok.error(), Catch::Contains(why));
+  };
+  SECTION("a stack.info without base_port") {
+    write_file(dir / "stack.info", "url=http://127.0.0.1:1\nmax_replicas=2\n");
+    refused(dir, "expected url=, base_port= and max_replicas= lines");
+  }
+  SECTION("no stack.info") {
+    fs::remove(dir / "stack.info");
+    refused(dir, "no stack.info");
+  }
+  SECTION("no owner") {
+    fs::remove(dir / "owner");
+    refused(dir, "owner");
+  }
+  SECTION("a layout folder missing") {
+    fs::remove_all(dir / "haproxy");
+    refused(dir, "haproxy");
+  }
+  SECTION("an unreadable pids file") {
+    write_file(dir / "pids.autoscaler", "garbage\n");
+    refused(dir, "pids.autoscaler:1");
+  }
+  SECTION("another name") {
+    const auto moved = dir.parent_path() / "run-x";
+    fs::rename(dir, moved);
+    refused(moved, "its name is not run-<pid>-<n>");
+  }
+  SECTION("a symlink") {
+    const auto link = dir.parent_path() / "run-1-0";
+    fs::create_directory_symlink(dir, link);
+    refused(link, "is a symlink");
+  }
+  SECTION("a file") {
+    const auto file = dir.parent_path() / "run-2-0";
+    write_file(file, "x");
+    refused(file, "is not a directory");
+  }
 }
