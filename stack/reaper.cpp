@@ -51,20 +51,6 @@ std::string status_text(int status) {
   return "ended";
 }
 
-const char* how_text(StopOutcome::How how) {
-  switch (how) {
-    case StopOutcome::How::kGone:
-      return "already gone";
-    case StopOutcome::How::kStopped:
-      return "stopped";
-    case StopOutcome::How::kKilled:
-      return "killed";
-    case StopOutcome::How::kSurvived:
-      return "could not stop";
-  }
-  return "?";
-}
-
 }  // namespace
 
 fs::path reaper_binary() {

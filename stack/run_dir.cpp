@@ -147,20 +147,6 @@ StopOutcome stop_group(const RecordedProcess& p, std::chrono::milliseconds grace
   return {p, StopOutcome::How::kSurvived};
 }
 
-const char* how_text(StopOutcome::How how) {
-  switch (how) {
-    case StopOutcome::How::kGone:
-      return "already gone";
-    case StopOutcome::How::kStopped:
-      return "stopped";
-    case StopOutcome::How::kKilled:
-      return "killed";
-    case StopOutcome::How::kSurvived:
-      return "could not stop";
-  }
-  return "?";
-}
-
 // A real directory (lstat: not a symlink) or why not.
 std::expected<void, std::string> check_real_dir(const fs::path& path) {
   struct stat st {};
@@ -191,6 +177,20 @@ bool wait_all_empty(const std::vector<StopOutcome>& todo, std::chrono::milliseco
 }
 
 }  // namespace
+
+const char* how_text(StopOutcome::How how) {
+  switch (how) {
+    case StopOutcome::How::kGone:
+      return "already gone";
+    case StopOutcome::How::kStopped:
+      return "stopped";
+    case StopOutcome::How::kKilled:
+      return "killed";
+    case StopOutcome::How::kSurvived:
+      return "could not stop";
+  }
+  return "?";
+}
 
 // A pid cannot be handed out again while a process group of that id has members, so: if
 // /proc/<pid> is a different process (start time differs) our group is gone; if /proc/<pid> is

@@ -104,6 +104,9 @@ struct StopOutcome {
   How how = How::kGone;
 };
 
+// "already gone", "stopped", "killed", "could not stop": for messages.
+const char* how_text(StopOutcome::How how);
+
 // Stops every group recorded in the run (read_pids: `pids` and every `pids.<suffix>`), in the
 // reverse of read_pids' order, whether the owner is alive or not: its stop signal to the group,
 // up to `grace` for the group to empty, then SIGKILL and up to 2 s more. Only an unreadable
