@@ -13,6 +13,7 @@ namespace {
 // The shards in index order, each with its offset from the earliest shard's start.
 struct Part {
   const RunResult* r = nullptr;
+  const StackRecord* observed = nullptr;
   const std::string* name = nullptr;
   double offset_ms = 0;      // started_unix_ms - the earliest shard's
   std::int64_t shift_s = 0;  // offset_ms rounded to whole seconds: the timeline's shift
@@ -27,7 +28,7 @@ std::vector<Part> parts_of(const std::vector<StoredResult>& shards,
   for (auto i : order) {
     const auto& r = shards[i].result;
     const double off = r.started_unix_ms - earliest;
-    parts.push_back({&r, &names[i], off, std::llround(off / 1000.0)});
+    parts.push_back({&r, &shards[i].observed, &names[i], off, std::llround(off / 1000.0)});
   }
   return parts;
 }
@@ -136,9 +137,9 @@ GeneratorStats merge_generator(const std::vector<Part>& parts, const StepAccum& 
 // The first shard's events that has any (the shards watch one stack), on the merged clock.
 std::vector<StackEvent> merge_events(const std::vector<Part>& parts) {
   for (const auto& p : parts) {
-    if (p.r->stack_events.empty()) continue;
+    if (p.observed->events.empty()) continue;
     std::vector<StackEvent> out;
-    for (auto e : p.r->stack_events) {
+    for (auto e : p.observed->events) {
       const auto same = [&](const StackEvent& x) {
         return std::tie(x.time, x.type, x.from, x.to) == std::tie(e.time, e.type, e.from, e.to);
       };
@@ -154,7 +155,7 @@ std::vector<StackEvent> merge_events(const std::vector<Part>& parts) {
 std::vector<ReplicaLoad> merge_replica_load(const std::vector<Part>& parts) {
   std::vector<ReplicaLoad> out;
   for (const auto& p : parts) {
-    for (const auto& l : p.r->replica_load) {
+    for (const auto& l : p.observed->replica_load) {
       auto it = std::find_if(out.begin(), out.end(),
                              [&](const ReplicaLoad& x) { return x.server == l.server; });
       if (it == out.end()) {
@@ -171,13 +172,16 @@ std::vector<ReplicaLoad> merge_replica_load(const std::vector<Part>& parts) {
 
 }  // namespace
 
-std::expected<RunResult, std::string> merge_shards(const std::vector<StoredResult>& shards,
+std::expected<RunRecord, std::string> merge_shards(const std::vector<StoredResult>& shards,
                                                    const std::vector<std::string>& names) {
   auto order = check_shard_set(shards, names);
   if (!order) return std::unexpected(order.error());
   const auto parts = parts_of(shards, names, *order);
   const RunResult& first = *parts[0].r;
-  RunResult m;
+  RunRecord rec;
+  rec.stack = shards[(*order)[0]].stack;  // identical in every shard (check_shard_set)
+  rec.slos = shards[(*order)[0]].slos;
+  RunResult& m = rec.result;
   m.plan = merged_plan(parts);
   m.target_url = first.target_url;
   const auto earliest =
@@ -193,9 +197,9 @@ std::expected<RunResult, std::string> merge_shards(const std::vector<StoredResul
   m.total = first.total;
   for (std::size_t k = 1; k < parts.size(); ++k) m.total.merge(parts[k].r->total);
   m.generator = merge_generator(parts, m.total);
-  m.stack_events = merge_events(parts);
-  m.replica_load = merge_replica_load(parts);
-  return m;
+  rec.observed.events = merge_events(parts);
+  rec.observed.replica_load = merge_replica_load(parts);
+  return rec;
 }
 
 }  // namespace lg::reports

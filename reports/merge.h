@@ -21,7 +21,7 @@
 //   of the shards' rates when they all ran the whole step.
 // - generator: threads and CPU seconds summed, peak RSS the maximum, saturated if any shard
 //   was, clean_shutdown if every shard's was; interrupted if any shard was.
-// - stack_events: the first shard's (by index) that has any, duplicates removed, on the merged
+// - stack events: the first shard's (by index) that has any, duplicates removed, on the merged
 //   clock; replica_load: summed per server (seconds_up: the maximum).
 // The merged plan is the shards' scenario with shard 1/1; its threads and connections are the
 // sums over the shards (0, automatic, if any shard's was).
@@ -38,7 +38,7 @@ namespace lg::reports {
 // `names` label the shards in errors (usually their paths), one per shard. Refuses, naming the
 // files and what differs, anything that is not one complete set of shards of one scenario
 // (see merge_check.h).
-std::expected<RunResult, std::string> merge_shards(const std::vector<StoredResult>& shards,
+std::expected<RunRecord, std::string> merge_shards(const std::vector<StoredResult>& shards,
                                                    const std::vector<std::string>& names);
 
 }  // namespace lg::reports

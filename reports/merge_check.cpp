@@ -15,9 +15,11 @@ using nlohmann::json;
 
 // The plan as result.json's "scenario" holds it, without the per-shard keys: comparing this
 // compares every field that ever gets written, including ones added after this file.
-json comparable(const RunPlan& plan) {
-  RunResult r;
-  r.plan = plan;
+json comparable(const RunRecord& rec) {
+  RunRecord r;
+  r.result.plan = rec.result.plan;
+  r.stack = rec.stack;
+  r.slos = rec.slos;
   auto j = to_json(r, {})["scenario"];
   for (const char* key : kPerShardKeys) j.erase(key);
   return j;
@@ -87,7 +89,7 @@ std::expected<void, std::string> check_same_split(const std::vector<StoredResult
                              " is shard " + shard_label(p) +
                              ": every shard must come from the same --shard I/N split");
   }
-  if (first.shard_count > 1 && first.stack.enabled)
+  if (first.shard_count > 1 && shards[0].stack)
     return std::unexpected(
         names[0] + " ran against its own embedded stack: each shard drove its own stack with 1/" +
         std::to_string(first.shard_count) +
@@ -107,10 +109,10 @@ std::vector<std::string> limited(std::vector<std::string> lines, std::size_t lim
 
 std::expected<void, std::string> check_same_scenario(const std::vector<StoredResult>& shards,
                                                      const std::vector<std::string>& names) {
-  const auto base = comparable(shards[0].result.plan);
+  const auto base = comparable(shards[0]);
   for (std::size_t i = 1; i < shards.size(); ++i) {
     std::vector<std::string> lines;
-    diff(base, comparable(shards[i].result.plan), "/scenario", lines);
+    diff(base, comparable(shards[i]), "/scenario", lines);
     if (lines.empty()) continue;
     return std::unexpected(names[0] + " and " + names[i] + " are not shards of one scenario (" +
                            names[0] + "'s value vs " + names[i] +
@@ -152,7 +154,10 @@ std::expected<std::vector<std::size_t>, std::string> check_indices(
 
 std::vector<std::string> plan_differences(const RunPlan& a, const RunPlan& b, std::size_t limit) {
   std::vector<std::string> lines;
-  diff(comparable(a), comparable(b), "/scenario", lines);
+  RunRecord ra, rb;
+  ra.result.plan = a;
+  rb.result.plan = b;
+  diff(comparable(ra), comparable(rb), "/scenario", lines);
   return limited(std::move(lines), limit);
 }
 

@@ -71,10 +71,10 @@ AutoscalerPlan read_autoscaler(JsonWalker& w, const JsonNode& n) {
   return a;
 }
 
-StackPlan read_stack(JsonWalker& w, const JsonNode& n) {
-  StackPlan s;
-  if (!w.present(n)) return s;  // written before the stack was recorded: the defaults
-  s.enabled = w.boolean(w.field(n, "enabled"), s.enabled);
+// Absent (written before the stack was recorded) or disabled: a URL target.
+std::optional<StackSpec> read_stack(JsonWalker& w, const JsonNode& n) {
+  StackSpec s;
+  if (!w.present(n) || !w.boolean(w.field(n, "enabled"))) return std::nullopt;
   s.min_replicas = w.uint32(w.field(n, "min_replicas"), s.min_replicas);
   s.max_replicas = w.uint32(w.field(n, "max_replicas"), s.max_replicas);
   s.fpm_children = w.uint32(w.field(n, "fpm_children"), s.fpm_children);
@@ -102,19 +102,30 @@ void read_settings(JsonWalker& w, const JsonNode& n, RunPlan& p) {
   p.shard_count = w.uint32(w.field(shard, "count"), p.shard_count);
 }
 
+std::vector<validators::Slo> read_slos(JsonWalker& w, const JsonNode& list) {
+  std::vector<validators::Slo> out;
+  for (const auto& n : w.items(list)) {
+    auto slo = validators::parse_slo(w.text(n));
+    if (slo)
+      out.push_back(std::move(*slo));
+    else
+      w.fail_with(n.ptr, slo.error());
+  }
+  return out;
+}
+
 }  // namespace
 
-RunPlan read_plan(JsonWalker& w, const JsonNode& scenario) {
-  RunPlan p;
+void read_scenario(JsonWalker& w, const JsonNode& scenario, RunRecord& rec) {
+  RunPlan& p = rec.result.plan;
   read_settings(w, scenario, p);
   for (const auto& s : w.items(w.field(scenario, "steps"))) p.steps.push_back(read_step(w, s));
   p.requests.clear();
   for (const auto& r : w.items(w.field(scenario, "requests"))) {
     p.requests.push_back(read_request(w, r));
   }
-  for (const auto& s : w.items(w.optional(scenario, "slo"))) p.slos.push_back(w.text(s));
-  p.stack = read_stack(w, w.optional(scenario, "stack"));
-  return p;
+  rec.slos = read_slos(w, w.optional(scenario, "slo"));
+  rec.stack = read_stack(w, w.optional(scenario, "stack"));
 }
 
 }  // namespace lg::reports

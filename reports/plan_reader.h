@@ -1,12 +1,13 @@
-// result.json's "scenario" object back into the RunPlan that ran (the inverse of plan_json in
-// result_json.cpp). Internal to result_reader.
+// result.json's "scenario" object back into the RunPlan that ran, the stack and the SLOs (the
+// inverse of plan_json in result_json.cpp). Internal to result_reader.
 #pragma once
-#include "loadgen/core/run_plan.h"
 #include "reports/json_walker.h"
+#include "reports/run_record.h"
 
 namespace lg::reports {
 
-// Shape errors go to `w`; the plan then holds fallbacks where they were.
-RunPlan read_plan(JsonWalker& w, const JsonNode& scenario);
+// Into rec.result.plan, rec.stack and rec.slos. Shape errors go to `w`; the record then holds
+// fallbacks where they were.
+void read_scenario(JsonWalker& w, const JsonNode& scenario, RunRecord& rec);
 
 }  // namespace lg::reports

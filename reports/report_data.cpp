@@ -148,7 +148,7 @@ json report_data(const StoredResult& stored) {
   const auto& r = stored.result;
   return {{"x_max", x_max(r)},
           {"steps", steps_json(r)},
-          {"events", events_json(r.stack_events)},
+          {"events", events_json(stored.observed.events)},
           {"timeline", timeline_json(r.timeline)},
           {"spectrum", spectrum_json(r)}};
 }

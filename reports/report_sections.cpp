@@ -156,13 +156,14 @@ std::string checks_section(const std::vector<Check>& checks) {
          rows + "</tbody></table></section>\n";
 }
 
-std::string timeline_section(const RunResult& r) {
+std::string timeline_section(const RunRecord& rec) {
+  const auto& r = rec.result;
   const bool replicas = std::any_of(r.timeline.begin(), r.timeline.end(),
                                     [](const TimelinePoint& t) { return t.replicas >= 0; });
   return std::string("<section id=\"timeline\"><h2>Over time</h2>") +
          "<p class=\"hint\">Per second, on one time axis (s since the start). Dashed lines: step "
          "boundaries" +
-         (r.stack_events.empty() ? "" : "; coloured lines: scale events") +
+         (rec.observed.events.empty() ? "" : "; coloured lines: scale events") +
          ". Latency is measured from each request's intended send time." +
          (replicas ? " Replicas are read from the load balancer each second." : "") +
          "</p><div id=\"timeline-charts\"></div></section>\n";
@@ -205,10 +206,10 @@ std::string generator_section(const RunResult& r) {
          "</dl><div id=\"generator-chart\"></div></section>\n";
 }
 
-std::string events_section(const RunResult& r) {
-  if (r.stack_events.empty()) return "";
+std::string events_section(const StackRecord& observed) {
+  if (observed.events.empty()) return "";
   std::string rows;
-  for (const auto& e : r.stack_events) {
+  for (const auto& e : observed.events) {
     rows += "<tr>" + cell(fixed(e.t_s, 1), "num") + text_cell(e.type) +
             cell(std::to_string(e.from) + " &rarr; " + std::to_string(e.to), "num") +
             text_cell(e.reason) + "</tr>\n";
@@ -218,10 +219,12 @@ std::string events_section(const RunResult& r) {
          rows + "</tbody></table></section>\n";
 }
 
-std::string scenario_section(const RunResult& r) {
+std::string scenario_section(const RunRecord& rec) {
+  const auto& r = rec.result;
   const auto& p = r.plan;
   std::string slos;
-  for (const auto& s : p.slos) slos += "<li><code>" + escape_html(s) + "</code></li>";
+  for (const auto& s : rec.slos)
+    slos += "<li><code>" + escape_html(validators::slo_source(s)) + "</code></li>";
   std::string requests;
   for (const auto& q : p.requests) {
     requests += "<li><code>" + escape_html(q.method + " " + q.path) + "</code> weight " +

@@ -15,12 +15,12 @@ std::string verdict_section(const StoredResult& stored);
 // Every check: failed ones first (in their stored order), then the passed ones.
 std::string checks_section(const std::vector<Check>& checks);
 // The per-second charts' container.
-std::string timeline_section(const RunResult& r);
+std::string timeline_section(const RunRecord& rec);
 std::string steps_section(const RunResult& r);
 std::string spectrum_section();
 std::string generator_section(const RunResult& r);
 // Empty when the run had no scale events.
-std::string events_section(const RunResult& r);
-std::string scenario_section(const RunResult& r);
+std::string events_section(const StackRecord& observed);
+std::string scenario_section(const RunRecord& rec);
 
 }  // namespace lg::reports

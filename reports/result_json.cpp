@@ -85,15 +85,25 @@ json autoscaler_json(const AutoscalerPlan& a) {
           {"target", {{"metric", a.target_metric}, {"value", a.target_value}}}};
 }
 
-json stack_json(const StackPlan& s) {
-  return {{"enabled", s.enabled},
+// As written, "run: "/"steps: " scope prefixes included.
+json slos_json(const std::vector<validators::Slo>& slos) {
+  json out = json::array();
+  for (const auto& s : slos) out.push_back(validators::slo_source(s));
+  return out;
+}
+
+// A URL target is written as a disabled stack with the defaults, as it always was.
+json stack_json(const std::optional<StackSpec>& spec) {
+  const StackSpec s = spec.value_or(StackSpec{});
+  return {{"enabled", spec.has_value()},
           {"min_replicas", s.min_replicas},
           {"max_replicas", s.max_replicas},
           {"fpm_children", s.fpm_children},
           {"autoscaler", autoscaler_json(s.autoscaler)}};
 }
 
-json plan_json(const RunPlan& p) {
+json plan_json(const RunRecord& rec) {
+  const RunPlan& p = rec.result.plan;
   json steps = json::array();
   for (const auto& s : p.steps) {
     steps.push_back({{"label", s.label},
@@ -127,8 +137,8 @@ json plan_json(const RunPlan& p) {
           {"late_threshold_s", seconds(p.late_threshold_ns)},
           {"max_dispatch_lag_s", seconds(p.max_dispatch_lag_ns)},
           {"shard", {{"index", p.shard_index}, {"count", p.shard_count}}},
-          {"slo", p.slos},  // as written, "run: "/"steps: " scope prefixes included
-          {"stack", stack_json(p.stack)}};
+          {"slo", slos_json(rec.slos)},
+          {"stack", stack_json(rec.stack)}};
 }
 
 json histograms_json(const StepAccum& a) {
@@ -224,7 +234,8 @@ json replica_load_json(const std::vector<ReplicaLoad>& load) {
 
 }  // namespace
 
-json to_json(const RunResult& r, const std::vector<Check>& checks) {
+json to_json(const RunRecord& rec, const std::vector<Check>& checks) {
+  const RunResult& r = rec.result;
   json steps = json::array();
   for (std::size_t i = 0; i < r.steps.size(); ++i)
     steps.push_back(step_json(i, r.steps[i], r.plan.timeout_ns));
@@ -253,7 +264,7 @@ json to_json(const RunResult& r, const std::vector<Check>& checks) {
   summary["histograms"] = histograms_json(r.total);
   return {{"schema_version", kResultSchemaVersion},
           {"tool", {{"name", "loadgen"}, {"version", kVersion}}},
-          {"scenario", plan_json(r.plan)},
+          {"scenario", plan_json(rec)},
           {"started_at", r.started_at},
           {"started_unix_ms", r.started_unix_ms},
           {"duration_s", secs},
@@ -264,8 +275,8 @@ json to_json(const RunResult& r, const std::vector<Check>& checks) {
           {"steps", steps},
           {"timeline", timeline},
           {"generator", generator_json(r.generator)},
-          {"stack_events", events_json(r.stack_events)},
-          {"replica_load", replica_load_json(r.replica_load)}};
+          {"stack_events", events_json(rec.observed.events)},
+          {"replica_load", replica_load_json(rec.observed.replica_load)}};
 }
 
 std::expected<std::filesystem::path, std::string> write_result_file(

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "loadgen/core/run_result.h"
+#include "reports/run_record.h"
 #include "validators/evaluate.h"
 
 namespace lg::reports {
@@ -18,7 +18,7 @@ inline constexpr int kResultSchemaVersion = 1;
 // One pass/fail judgement with its evidence, in words: the validators' own type.
 using Check = validators::Check;
 
-nlohmann::json to_json(const RunResult& r, const std::vector<Check>& checks);
+nlohmann::json to_json(const RunRecord& rec, const std::vector<Check>& checks);
 
 // Writes DIR/result.json atomically (a temporary file renamed into place), creating DIR.
 std::expected<std::filesystem::path, std::string> write_result(const nlohmann::json& doc,

@@ -1,5 +1,6 @@
 #include "reports/result_reader.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include <system_error>
 #include <utility>
 
+#include "loadgen/version.h"
 #include "reports/json_walker.h"
 #include "reports/plan_reader.h"
 #include "reports/stack_events.h"
@@ -203,16 +205,17 @@ void read_run(JsonWalker& w, const JsonNode& root, StoredResult& out) {
   r.interrupted = w.boolean(w.field(root, "interrupted"));
 }
 
-void read_measurements(JsonWalker& w, const JsonNode& root, RunResult& r) {
+void read_measurements(JsonWalker& w, const JsonNode& root, RunRecord& rec) {
+  RunResult& r = rec.result;
   r.total = read_accum(w, w.field(root, "summary"));
   r.steps = read_steps(w, w.field(root, "steps"), r.plan);
   for (const auto& t : w.items(w.field(root, "timeline"))) r.timeline.push_back(read_point(w, t));
   r.generator = read_generator(w, w.field(root, "generator"), r.total.lag);
   for (const auto& e : w.items(w.field(root, "stack_events"))) {
-    r.stack_events.push_back(read_event(w, e));
+    rec.observed.events.push_back(read_event(w, e));
   }
   for (const auto& l : w.items(w.optional(root, "replica_load"))) {
-    r.replica_load.push_back(read_replica_load(w, l));
+    rec.observed.replica_load.push_back(read_replica_load(w, l));
   }
 }
 
@@ -246,6 +249,16 @@ std::string parse_message(const json::parse_error& e) {
 
 }  // namespace
 
+StoredResult stored_result(RunRecord rec, std::vector<Check> checks) {
+  StoredResult out;
+  static_cast<RunRecord&>(out) = std::move(rec);
+  out.passed = !out.result.interrupted &&
+               std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.passed; });
+  out.checks = std::move(checks);
+  out.tool_version = kVersion;
+  return out;
+}
+
 std::expected<StoredResult, std::string> result_from_json(const json& doc,
                                                           const std::string& source_name) {
   if (auto why = not_readable(doc, source_name)) return std::unexpected(*why);
@@ -254,9 +267,9 @@ std::expected<StoredResult, std::string> result_from_json(const json& doc,
   StoredResult out;
   read_run(w, root, out);
   const auto scenario = w.field(root, "scenario");
-  out.result.plan = read_plan(w, scenario);
+  read_scenario(w, scenario, out);
   out.result.target_url = w.text(w.field(scenario, "target"));
-  read_measurements(w, root, out.result);
+  read_measurements(w, root, out);
   if (!w.ok()) return std::unexpected(w.report());
   return out;
 }

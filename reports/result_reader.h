@@ -13,17 +13,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "loadgen/core/run_result.h"
 #include "reports/result_json.h"
 
 namespace lg::reports {
 
-struct StoredResult {
-  RunResult result;
+// A stored run: its record (result, stack, SLOs, what it saw of the stack) and its verdict.
+struct StoredResult : RunRecord {
   std::vector<Check> checks;
   bool passed = false;       // the verdict as stored
   std::string tool_version;  // the loadgen that wrote it
 };
+
+// A run's record with its verdict, as a reader of its result.json would get it back: `passed`
+// as to_json() writes it, the tool version this loadgen's.
+StoredResult stored_result(RunRecord rec, std::vector<Check> checks);
 
 // Reads FILE (or DIR/result.json when given a directory). Errors are one line each, naming the
 // file and the JSON pointer: "out/result.json: /steps/2/completed: expected a non-negative

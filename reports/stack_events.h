@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "loadgen/core/run_result.h"
+#include "stack/model/observed.h"
 
 namespace lg::reports {
 

@@ -60,9 +60,9 @@ void target_and_stack(Reader& r, const json& doc) {
           {"/target"});
 }
 
-void replica_bounds(Reader& r, const json& doc, const StackPlan& s) {
+void replica_bounds(Reader& r, const json& doc, const StackSpec& s) {
   const std::string min = "/stack/replicas/min", max = "/stack/replicas/max";
-  if (!s.enabled || s.min_replicas <= s.max_replicas) return;
+  if (s.min_replicas <= s.max_replicas) return;
   if (!usable(r, doc, min) || !usable(r, doc, max)) return;
   const bool min_given = has(doc, min);
   r.error(min_given ? min : max,
@@ -143,11 +143,11 @@ void window_holds_samples(Reader& r, const json& doc, const AutoscalerPlan& a) {
           related);
 }
 
-void autoscaler_rules(Reader& r, const json& doc, const RunPlan& plan) {
-  if (!plan.stack.enabled || !has(doc, std::string(kAutoscaler))) return;
+void autoscaler_rules(Reader& r, const json& doc, const Scenario& sc) {
+  if (!sc.stack || !has(doc, std::string(kAutoscaler))) return;
   if (!doc.at(json::json_pointer(std::string(kAutoscaler))).is_object()) return;
   if (!usable(r, doc, knob("algorithm"))) return;
-  const auto& a = plan.stack.autoscaler;
+  const auto& a = sc.stack->autoscaler;
   only_for(r, doc, a, "factor", "exponential");
   only_for(r, doc, a, "target", "target_tracking");
   unused_by_target_tracking(r, doc, a);
@@ -218,11 +218,12 @@ void min_rps_reachable(Reader& r, const json& doc, const Peak& peak) {
 
 }  // namespace
 
-void check_cross_fields(Reader& r, const json& doc, const RunPlan& plan,
+void check_cross_fields(Reader& r, const json& doc, const Scenario& sc,
                         const std::vector<StepRate>& rates) {
+  const RunPlan& plan = sc.run;
   target_and_stack(r, doc);
-  replica_bounds(r, doc, plan.stack);
-  autoscaler_rules(r, doc, plan);
+  if (sc.stack) replica_bounds(r, doc, *sc.stack);
+  autoscaler_rules(r, doc, sc);
   if (const auto peak = peak_of(r, doc, rates)) {
     connections_carry_peak(r, doc, plan, *peak);
     min_rps_reachable(r, doc, *peak);
@@ -230,8 +231,9 @@ void check_cross_fields(Reader& r, const json& doc, const RunPlan& plan,
 }
 
 void check_slo_fits(Reader& r, const std::string& ptr, const validators::Slo& slo,
-                    const RunPlan& plan) {
-  if (validators::needs_embedded_stack(slo) && !plan.stack.enabled) {
+                    const Scenario& sc) {
+  const RunPlan& plan = sc.run;
+  if (validators::needs_embedded_stack(slo) && !sc.stack) {
     r.error(ptr,
             "\"" + slo.text +
                 "\" judges the embedded stack (replicas, scaling, balance, health), but /target "

@@ -6,9 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "loadgen/core/run_plan.h"
 #include "scenarios/reader.h"
-#include "validators/slo.h"
+#include "scenarios/scenario.h"
 
 namespace lg::scenarios::detail {
 
@@ -27,12 +26,12 @@ struct StepRate {
 //    one, window >= check_interval (2 x for "predictive");
 //  - an explicit "connections" cap carries the peak rate at the timeout (Little's law);
 //  - slo.min_rps is not above the peak rate (the run's average cannot exceed it).
-void check_cross_fields(Reader& r, const json& doc, const RunPlan& plan,
+void check_cross_fields(Reader& r, const json& doc, const Scenario& sc,
                         const std::vector<StepRate>& rates);
 
 // Rules for one SLO expression at `ptr` (read after "target", "stack" and "steps"): a check of
 // the embedded stack needs it (no "target"); "within T of step S" needs a step S.
 void check_slo_fits(Reader& r, const std::string& ptr, const validators::Slo& slo,
-                    const RunPlan& plan);
+                    const Scenario& sc);
 
 }  // namespace lg::scenarios::detail

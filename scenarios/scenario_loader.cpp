@@ -107,7 +107,7 @@ void read_autoscaler(Reader& r, const json& v, AutoscalerPlan& a) {
   if (v.contains("target")) read_autoscaler_target(r, v["target"], a);
 }
 
-void read_replicas(Reader& r, const json& rep, StackPlan& stack) {
+void read_replicas(Reader& r, const json& rep, StackSpec& stack) {
   if (!rep.is_object()) {
     r.error("/stack/replicas", "expected {\"min\": N, \"max\": N}, got " + Reader::show(rep));
     return;
@@ -124,7 +124,7 @@ void read_replicas(Reader& r, const json& rep, StackPlan& stack) {
   }
 }
 
-void read_stack(Reader& r, const json& v, StackPlan& stack) {
+void read_stack(Reader& r, const json& v, StackSpec& stack) {
   if (!v.is_object()) {
     r.error("/stack", "expected an object {\"replicas\", \"fpm_children\", \"autoscaler\"}, got " +
                           Reader::show(v));
@@ -256,17 +256,6 @@ std::vector<detail::StepRate> read_steps(Reader& r, const json& v, double rate_p
 
 }  // namespace
 
-std::pair<std::string, std::string> strip_scope(const std::string& text) {
-  for (const char* scope : {"run:", "steps:"}) {
-    if (text.starts_with(scope)) {
-      auto rest = text.substr(std::string_view(scope).size());
-      rest.erase(0, rest.find_first_not_of(' '));
-      return {std::string(scope, std::string_view(scope).size() - 1), rest};
-    }
-  }
-  return {"", text};
-}
-
 namespace {
 
 using Exprs = std::vector<std::pair<std::string, std::string>>;  // (pointer, expression)
@@ -295,9 +284,9 @@ void read_slo_numbers(Reader& r, const json& v, Exprs& exprs) {
   }
 }
 
-void read_slo_replicas(Reader& r, const json& v, const RunPlan& plan, Exprs& exprs) {
+void read_slo_replicas(Reader& r, const json& v, const Scenario& sc, Exprs& exprs) {
   if (r.choice(v, "/slo/replicas").empty()) return;
-  if (!plan.stack.enabled) {
+  if (!sc.stack) {
     r.error("/slo/replicas",
             "\"within_bounds\" checks the embedded stack's replica count, but /target runs the "
             "scenario against another system: drop /slo/replicas, or drop /target to use the "
@@ -305,9 +294,8 @@ void read_slo_replicas(Reader& r, const json& v, const RunPlan& plan, Exprs& exp
             {"/target"});
     return;
   }
-  exprs.emplace_back("/slo/replicas", "replicas within [" +
-                                          std::to_string(plan.stack.min_replicas) + ", " +
-                                          std::to_string(plan.stack.max_replicas) + "]");
+  exprs.emplace_back("/slo/replicas", "replicas within [" + std::to_string(sc.stack->min_replicas) +
+                                          ", " + std::to_string(sc.stack->max_replicas) + "]");
 }
 
 void read_slo_checks(Reader& r, const json& c, Exprs& exprs) {
@@ -325,7 +313,7 @@ void read_slo_checks(Reader& r, const json& c, Exprs& exprs) {
 // The short form ({"p95": "1s", "error_rate": 0.05, "min_rps": 100, "replicas":
 // "within_bounds"}) becomes expressions; "checks" adds expressions as written. Each is
 // parsed here, at the edge, so a bad SLO stops the run before any load is sent.
-void read_slo(Reader& r, const json& v, RunPlan& plan) {
+void read_slo(Reader& r, const json& v, Scenario& sc) {
   if (!v.is_object()) {
     r.error("/slo", "expected an object such as {\"p95\": \"1s\", \"error_rate\": 0.05}, got " +
                         Reader::show(v));
@@ -340,17 +328,17 @@ void read_slo(Reader& r, const json& v, RunPlan& plan) {
                        std::string(p) + " < " + r.string(v[p], ptr, "a duration such as \"1s\""));
   }
   read_slo_numbers(r, v, exprs);
-  if (v.contains("replicas")) read_slo_replicas(r, v["replicas"], plan, exprs);
+  if (v.contains("replicas")) read_slo_replicas(r, v["replicas"], sc, exprs);
   if (v.contains("checks")) read_slo_checks(r, v["checks"], exprs);
   for (const auto& [ptr, text] : exprs) {
-    auto slo = validators::parse_slo(strip_scope(text).second);
+    auto slo = validators::parse_slo(text);
     if (!slo) {
       r.error(ptr, slo.error());
       continue;
     }
     const auto mark = r.mark();
-    detail::check_slo_fits(r, ptr, *slo, plan);
-    if (r.clean_since(mark)) plan.slos.push_back(text);
+    detail::check_slo_fits(r, ptr, *slo, sc);
+    if (r.clean_since(mark)) sc.slos.push_back(std::move(*slo));
   }
 }
 
@@ -374,15 +362,16 @@ void read_timeout(Reader& r, const json& v, RunPlan& plan) {
   }
 }
 
-void read_plan(Reader& r, const json& doc, RunPlan& plan) {
+void read_scenario(Reader& r, const json& doc, Scenario& sc) {
+  RunPlan& plan = sc.run;
   r.only_keys(doc, "");
   read_schema_version(r, doc);
   if (doc.contains("name")) plan.name = r.string(doc["name"], "/name", "the scenario's name");
   if (doc.contains("target")) {
     read_target(r, doc["target"], plan);  // with "stack" too: a cross-field error
   } else {
-    plan.stack.enabled = true;
-    if (doc.contains("stack")) read_stack(r, doc["stack"], plan.stack);
+    sc.stack.emplace();
+    if (doc.contains("stack")) read_stack(r, doc["stack"], *sc.stack);
   }
   if (doc.contains("requests")) read_requests(r, doc["requests"], plan);
   if (doc.contains("arrival")) read_arrival(r, doc["arrival"], plan);
@@ -403,8 +392,8 @@ void read_plan(Reader& r, const json& doc, RunPlan& plan) {
     plan.threads = static_cast<std::uint32_t>(r.integer(doc["threads"], "/threads", 1, 256));
   }
   if (doc.contains("seed")) plan.seed = r.integer(doc["seed"], "/seed", 0, UINT64_MAX);
-  if (doc.contains("slo")) read_slo(r, doc["slo"], plan);
-  detail::check_cross_fields(r, doc, plan, rates);
+  if (doc.contains("slo")) read_slo(r, doc["slo"], sc);
+  detail::check_cross_fields(r, doc, sc, rates);
 }
 
 }  // namespace
@@ -470,7 +459,7 @@ class DuplicateKeys {
   std::vector<Frame> frames_;
 };
 
-std::expected<RunPlan, LoadErrors> parse_scenario(std::string_view text, std::string_view file) {
+std::expected<Scenario, LoadErrors> parse_scenario(std::string_view text, std::string_view file) {
   LoadErrors errs{std::string(file), {}};
   json doc;
   DuplicateKeys dups;
@@ -489,16 +478,16 @@ std::expected<RunPlan, LoadErrors> parse_scenario(std::string_view text, std::st
   }
   Reader r;
   r.errors = std::move(dups.found);
-  RunPlan plan;
-  read_plan(r, doc, plan);
+  Scenario sc;
+  read_scenario(r, doc, sc);
   if (!r.errors.empty()) {
     errs.errors = std::move(r.errors);
     return std::unexpected(errs);
   }
-  return plan;
+  return sc;
 }
 
-std::expected<RunPlan, LoadErrors> load_scenario(const std::filesystem::path& path) {
+std::expected<Scenario, LoadErrors> load_scenario(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) {
     return std::unexpected(LoadErrors{path.string(), {{"", "cannot open the file", {}}}});

@@ -1,6 +1,6 @@
-// Scenario files -> RunPlan. Parsed strictly at the edge (DESIGN.md section 6): unknown keys,
-// wrong types and out-of-range values are errors, and every error is reported, each naming
-// the file, the JSON pointer, the bad value and what is accepted. Rules that relate several
+// Scenario files -> Scenario (scenario.h). Parsed strictly at the edge (DESIGN.md section 6):
+// unknown keys, wrong types and out-of-range values are errors, and every error is reported, each
+// naming the file, the JSON pointer, the bad value and what is accepted. Rules that relate several
 // keys (cross_field.h) name every key involved. scenarios/schema.json documents the format and
 // tests/scenarios/schema_test.cpp holds it to accepted_keys() and to this loader.
 #pragma once
@@ -8,10 +8,9 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
-#include "loadgen/core/run_plan.h"
+#include "scenarios/scenario.h"
 #include "scenarios/scenario_keys.h"  // accepted_keys(): every key the loader accepts
 
 namespace lg::scenarios {
@@ -31,11 +30,7 @@ struct LoadErrors {
 };
 
 // Parses scenario text (the file name is only used in messages).
-std::expected<RunPlan, LoadErrors> parse_scenario(std::string_view text, std::string_view file);
-std::expected<RunPlan, LoadErrors> load_scenario(const std::filesystem::path& path);
-
-// Splits an SLO's optional scope prefix: "run: p95 < 1s" -> {"run", "p95 < 1s"};
-// "steps: ..." -> {"steps", ...}; no prefix -> {"", text} (both scopes).
-std::pair<std::string, std::string> strip_scope(const std::string& text);
+std::expected<Scenario, LoadErrors> parse_scenario(std::string_view text, std::string_view file);
+std::expected<Scenario, LoadErrors> load_scenario(const std::filesystem::path& path);
 
 }  // namespace lg::scenarios

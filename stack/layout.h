@@ -10,11 +10,11 @@ namespace lg::stack {
 // Ports are a block starting at `base`: two stacks side by side use different blocks.
 struct Ports {
   std::uint16_t base = 18000;
-  std::uint16_t haproxy() const { return base; }             // the frontend: the stack's URL
-  std::uint16_t stats() const { return base + 1; }           // HAProxy stats page and /metrics
-  std::uint16_t mariadb() const { return base + 2; }         // MariaDB TCP (also a unix socket)
-  std::uint16_t autoscaler() const { return base + 3; }      // the autoscaler's /health, /metrics
-  std::uint16_t replica(std::uint32_t i) const {             // replica i's nginx, i >= 1
+  std::uint16_t haproxy() const { return base; }         // the frontend: the stack's URL
+  std::uint16_t stats() const { return base + 1; }       // HAProxy stats page and /metrics
+  std::uint16_t mariadb() const { return base + 2; }     // MariaDB TCP (also a unix socket)
+  std::uint16_t autoscaler() const { return base + 3; }  // the autoscaler's /health, /metrics
+  std::uint16_t replica(std::uint32_t i) const {         // replica i's nginx, i >= 1
     return static_cast<std::uint16_t>(base + 10 + i);
   }
   static constexpr std::uint32_t kBlockSize = 64;  // room for 53 replicas
@@ -31,7 +31,20 @@ struct Layout {
   std::filesystem::path replica_dir(std::uint32_t i) const {
     return dir / ("replica-" + std::to_string(i));
   }
-  std::filesystem::path fpm_socket(std::uint32_t i) const { return replica_dir(i) / "php-fpm.sock"; }
+  std::filesystem::path fpm_socket(std::uint32_t i) const {
+    return replica_dir(i) / "php-fpm.sock";
+  }
+  std::filesystem::path autoscaler_dir() const { return dir / "autoscaler"; }
+  // The autoscaler's scale events, one JSON object a line (reports/stack_events.h reads it).
+  std::filesystem::path events_file() const { return autoscaler_dir() / "events.jsonl"; }
 };
+
+// The supervisor's names for replica i's processes (and its listener's, in `stack status`).
+inline std::string nginx_name(std::uint32_t i) {
+  return "nginx-" + std::to_string(i);
+}
+inline std::string fpm_name(std::uint32_t i) {
+  return "fpm-" + std::to_string(i);
+}
 
 }  // namespace lg::stack

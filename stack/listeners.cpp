@@ -105,7 +105,7 @@ std::vector<RunPort> run_ports(const Ports& ports, std::uint32_t max_replicas) {
                            {ports.mariadb(), "mariadb"},
                            {ports.autoscaler(), "autoscaler"}};
   for (std::uint32_t i = 1; i <= max_replicas; ++i) {
-    out.push_back({ports.replica(i), "nginx-" + std::to_string(i)});
+    out.push_back({ports.replica(i), nginx_name(i)});
   }
   return out;
 }

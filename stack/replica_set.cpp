@@ -12,13 +12,6 @@ using std::chrono::milliseconds;
 constexpr milliseconds kStartDeadline{10'000};
 constexpr milliseconds kProbeTimeout{500};
 
-std::string fpm_name(std::uint32_t slot) {
-  return "fpm-" + std::to_string(slot);
-}
-std::string nginx_name(std::uint32_t slot) {
-  return "nginx-" + std::to_string(slot);
-}
-
 }  // namespace
 
 ReplicaSet::ReplicaSet(Supervisor& supervisor, const Binaries& bin, const Layout& layout,

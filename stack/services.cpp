@@ -201,7 +201,7 @@ std::expected<ProcessSpec, std::string> fpm_spec(const Binaries& bin, const Layo
     return std::unexpected(ok.error());
   }
   ProcessSpec spec;
-  spec.name = "fpm-" + std::to_string(i);
+  spec.name = fpm_name(i);
   // -F: foreground (the spawned pid is the master); -R: allow the root pool.
   spec.argv = {bin.php_fpm.string(), "-F", "-R", "-y", conf.string()};
   spec.log = log;
@@ -233,7 +233,7 @@ std::expected<ProcessSpec, std::string> nginx_spec(const Binaries& bin, const La
     return std::unexpected(ok.error());
   }
   ProcessSpec spec;
-  spec.name = "nginx-" + std::to_string(i);
+  spec.name = nginx_name(i);
   // -p: relative paths and the prefix stay in the replica's directory, never /usr/share/nginx.
   spec.argv = {bin.nginx.string(), "-p", dir.string() + "/", "-c", conf.string()};
   spec.log = log;

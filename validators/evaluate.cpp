@@ -25,6 +25,7 @@ struct Window {
   std::size_t steps = 0;
   std::vector<std::pair<std::int64_t, std::int64_t>> spans;  // [start, end) ns of its steps
   const RunResult* run = nullptr;
+  const StackRecord* stack = nullptr;  // never null in evaluate()
 
   bool contains_ns(std::int64_t t) const {
     for (const auto& [b, e] : spans)
@@ -133,7 +134,7 @@ struct Observation {
 // event falls in the window.
 Observation observe_scale_gap(const Slo& slo, const Window& w) {
   std::vector<const StackEvent*> ev;
-  for (const auto& e : w.run->stack_events)
+  for (const auto& e : w.stack->events)
     if (is_scale_event(e)) ev.push_back(&e);
   std::optional<double> best;
   double sum = 0;
@@ -169,7 +170,7 @@ Observation observe_scale_gap(const Slo& slo, const Window& w) {
 Observation observe_scale_errors(const Window& w) {
   std::vector<std::int64_t> seconds;
   std::size_t events = 0;
-  for (const auto& e : w.run->stack_events) {
+  for (const auto& e : w.stack->events) {
     if (!is_scale_event(e)) continue;
     const auto s = static_cast<std::int64_t>(std::floor(e.t_s));
     bool counted = false;
@@ -195,7 +196,7 @@ Observation observe_balance(const Window& w) {
   constexpr double kMinShare = 100;  // requests: fewer make the ratio noise
   std::optional<std::pair<double, std::string>> hi, lo;
   std::size_t n = 0;
-  for (const auto& r : w.run->replica_load) {
+  for (const auto& r : w.stack->replica_load) {
     if (r.fair_share < kMinShare) continue;
     const double ratio = static_cast<double>(r.requests) / r.fair_share;
     if (!hi || ratio > hi->first) hi = {ratio, r.server};
@@ -204,7 +205,7 @@ Observation observe_balance(const Window& w) {
   }
   if (n < 2)
     return {std::nullopt, "fewer than two replicas had an even share of 100 requests or more (" +
-                              std::to_string(w.run->replica_load.size()) + " replicas recorded)"};
+                              std::to_string(w.stack->replica_load.size()) + " replicas recorded)"};
   const double v = lo->first > 0 ? hi->first / lo->first : std::numeric_limits<double>::infinity();
   return {v, hi->second + " served " + num(hi->first) + "x its even share, " + lo->second + " " +
                  num(lo->first) + "x; over " + std::to_string(n) + " replicas"};
@@ -459,11 +460,13 @@ std::string step_scope(const StepResult& s, std::size_t index) {
 
 }  // namespace
 
-std::vector<Check> evaluate(const std::vector<Slo>& slos, const RunResult& result, Scope scope) {
+std::vector<Check> evaluate(const std::vector<Slo>& slos, const RunResult& result,
+                            const StackRecord& stack, Scope scope) {
   std::vector<Window> steps;
   Window run;
   run.scope = "run";
   run.run = &result;
+  run.stack = &stack;
   for (std::size_t i = 0; i < result.steps.size(); ++i) {
     const StepResult& s = result.steps[i];
     if (s.plan.warmup) continue;
@@ -475,6 +478,7 @@ std::vector<Check> evaluate(const std::vector<Slo>& slos, const RunResult& resul
     w.rps = s.achieved_rate;
     w.steps = 1;
     w.run = &result;
+    w.stack = &stack;
     w.spans.emplace_back(s.start_ns, s.end_ns);
     run.spans.emplace_back(s.start_ns, s.end_ns);
     add_replicas(w, result, s);
@@ -499,6 +503,10 @@ std::vector<Check> evaluate(const std::vector<Slo>& slos, const RunResult& resul
     if (scope != Scope::kPerStep || only_run) out.push_back(judge(slo, run));
   }
   return out;
+}
+
+std::vector<Check> evaluate(const std::vector<Slo>& slos, const RunResult& result, Scope scope) {
+  return evaluate(slos, result, StackRecord{}, scope);
 }
 
 bool all_passed(const std::vector<Check>& checks) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "loadgen/core/run_result.h"
+#include "stack/model/observed.h"
 #include "validators/slo.h"
 
 namespace lg::validators {
@@ -25,10 +26,12 @@ struct Check {
   std::string explanation;  // one sentence: what was expected, what was observed, where
 };
 
-enum class Scope { kRun, kPerStep, kBoth };
-
 // For each SLO in order: its per-step checks (steps in order, warm-up skipped) and then its
-// run check, as `scope` asks.
+// run check, as `scope` asks (each SLO's own scope is judge_run's business). `stack`: what the
+// run saw of the embedded stack (scale events, replica load); empty for a URL target.
+std::vector<Check> evaluate(const std::vector<Slo>& slos, const RunResult& result,
+                            const StackRecord& stack, Scope scope = Scope::kBoth);
+// The same for a run without an embedded stack.
 std::vector<Check> evaluate(const std::vector<Slo>& slos, const RunResult& result,
                             Scope scope = Scope::kBoth);
 

@@ -381,7 +381,31 @@ class Parser {
 }  // namespace
 
 std::expected<Slo, std::string> parse_slo(std::string_view text) {
-  return Parser(trim(text)).run();
+  auto expr = trim(text);
+  Scope scope = Scope::kBoth;
+  for (const auto& [prefix, which] :
+       {std::pair{"run:", Scope::kRun}, {"steps:", Scope::kPerStep}}) {
+    if (expr.starts_with(prefix)) {
+      expr = trim(std::string_view(expr).substr(std::string_view(prefix).size()));
+      scope = which;
+      break;
+    }
+  }
+  auto slo = Parser(std::move(expr)).run();
+  if (slo) slo->scope = scope;
+  return slo;
+}
+
+std::string slo_source(const Slo& slo) {
+  switch (slo.scope) {
+    case Scope::kRun:
+      return "run: " + slo.text;
+    case Scope::kPerStep:
+      return "steps: " + slo.text;
+    case Scope::kBoth:
+      break;
+  }
+  return slo.text;
 }
 
 std::expected<std::vector<Slo>, std::vector<std::string>> parse_slos(

@@ -107,6 +107,10 @@ struct Aggregation {
 
 enum class Op { kLess, kLessEqual, kGreater, kGreaterEqual, kEqual, kNotEqual, kWithin };
 
+// Where an SLO is judged: written with a "run: " or "steps: " prefix, only over the whole run
+// or only per step; without one, both.
+enum class Scope { kRun, kPerStep, kBoth };
+
 struct Slo {
   Metric metric = Metric::kLatency;
   Aggregation agg;
@@ -116,12 +120,17 @@ struct Slo {
   double limit_high = 0;  // kWithin only: the high bound
   std::optional<ErrorKind> error_kind;  // kErrors only: one category (none = every category)
   std::optional<Deadline> deadline;     // kReplicas with a comparison only
-  std::string text;                     // the expression as written (trimmed)
+  std::string text;                     // the expression as written (trimmed, no scope prefix)
+  Scope scope = Scope::kBoth;           // from the optional "run: " / "steps: " prefix
 };
 
-// Parses and checks one expression. Errors read
+// The SLO as a scenario or --slo would write it: the scope prefix (if any), then the text.
+std::string slo_source(const Slo& slo);
+
+// Parses and checks one expression, with an optional scope prefix ("run: p95 < 1s"). Errors
+// read
 //   SLO "TEXT": at column C: WHAT; accepted: LIST
-// with C 1-based into the trimmed text.
+// with C 1-based into the trimmed text after the prefix.
 std::expected<Slo, std::string> parse_slo(std::string_view text);
 
 // Parses every expression and returns all errors (one per bad expression), not just the first.

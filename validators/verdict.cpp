@@ -39,33 +39,12 @@ std::vector<Check> environment_checks(const RunResult& r) {
 
 }  // namespace
 
-std::pair<std::string, std::string> split_scope(const std::string& text) {
-  for (const std::string_view scope : {"run:", "steps:"}) {
-    if (text.starts_with(scope)) {
-      auto rest = text.substr(scope.size());
-      rest.erase(0, rest.find_first_not_of(' '));
-      return {std::string(scope.substr(0, scope.size() - 1)), rest};
-    }
-  }
-  return {"", text};
-}
-
-Verdict judge_run(const RunResult& r, const std::vector<std::string>& slos) {
+Verdict judge_run(const RunResult& r, const std::vector<Slo>& slos, const StackRecord& stack) {
   Verdict v;
   v.checks = environment_checks(r);
   v.environment = v.checks.size();
-  for (const auto& text : slos) {
-    const auto [scope, expr] = split_scope(text);
-    auto slo = parse_slo(expr);
-    if (!slo) {
-      v.checks.push_back({text, "run", "not judged", "", false, slo.error()});
-      continue;
-    }
-    const auto which = scope == "run"     ? Scope::kRun
-                       : scope == "steps" ? Scope::kPerStep
-                                          : Scope::kBoth;
-    for (auto& c : evaluate({*slo}, r, which)) v.checks.push_back(std::move(c));
-  }
+  for (const auto& slo : slos)
+    for (auto& c : evaluate({slo}, r, stack, slo.scope)) v.checks.push_back(std::move(c));
   return v;
 }
 

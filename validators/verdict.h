@@ -4,7 +4,6 @@
 #pragma once
 #include <cstddef>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "loadgen/core/run_result.h"
@@ -17,13 +16,9 @@ struct Verdict {
   std::size_t environment = 0;  // the first `environment` checks judge the environment (exit 3)
 };
 
-// Splits an SLO's optional scope prefix: "run: p95 < 1s" -> {"run", "p95 < 1s"};
-// "steps: ..." -> {"steps", ...}; no prefix -> {"", text} (both scopes).
-std::pair<std::string, std::string> split_scope(const std::string& text);
-
-// Generator and target checks, then every SLO expression in `slos` (scope prefixes allowed).
-// An expression that does not parse becomes a failed check saying why.
-Verdict judge_run(const RunResult& r, const std::vector<std::string>& slos);
+// Generator and target checks, then every SLO in `slos`, each in its own scope. `stack`: what
+// the run saw of the embedded stack (empty for a URL target).
+Verdict judge_run(const RunResult& r, const std::vector<Slo>& slos, const StackRecord& stack = {});
 
 // DESIGN.md section 5: 130 interrupted, else 3 if an environment check failed, else 1 if an
 // SLO failed, else 0.

@@ -45,10 +45,13 @@ std::expected<T, std::string> parse_uint(const std::string& flag, const std::str
 }
 
 // One --slo expression, parsed as a scenario's "checks" entry is: an optional "run: " or
-// "steps: " scope, then the grammar of validators/slo.h. "" when it is good.
-std::string check_slo_option(const std::string& text) {
-  auto slo = validators::parse_slo(validators::split_scope(text).second);
-  if (slo) return {};
+// "steps: " scope, then the grammar of validators/slo.h. Into cmd.slos; "" when it is good.
+std::string take_slo_option(const std::string& text, Command& cmd) {
+  auto slo = validators::parse_slo(text);
+  if (slo) {
+    cmd.slos.push_back(std::move(*slo));
+    return {};
+  }
   return "--slo '" + text + "': " + slo.error() +
          " (e.g. 'p95 < 200ms', 'error_rate < 1%', 'run: rps >= 100'; validators/slo.h has the "
          "grammar)";
@@ -79,11 +82,7 @@ bool common_option(Parser& p, Command& cmd, UrlFlags& uf) {
     });
   }
   if (a == "--slo") {
-    return take([&](const std::string& v) {
-      auto err = check_slo_option(v);
-      if (err.empty()) cmd.slos.push_back(v);
-      return err;
-    });
+    return take([&](const std::string& v) { return take_slo_option(v, cmd); });
   }
   if (a == "--target")
     return take([&](const std::string& v) { return (cmd.target = v, std::string()); });
@@ -434,11 +433,10 @@ std::expected<Command, std::string> parse_args(const std::vector<std::string>& a
   if (what.starts_with("http://") || what.starts_with("https://")) {
     cmd.kind = CommandKind::kRunUrl;
     if (auto err = finish_url_plan(cmd, uf, what); !err.empty()) return std::unexpected(err);
-    for (const auto& text : cmd.slos) {
+    for (const auto& slo : cmd.slos) {
       // Replicas, scaling, balance, health: only the embedded stack has them.
-      auto slo = validators::parse_slo(validators::split_scope(text).second);
-      if (slo && validators::needs_embedded_stack(*slo)) {
-        return std::unexpected("--slo '" + text +
+      if (validators::needs_embedded_stack(slo)) {
+        return std::unexpected("--slo '" + validators::slo_source(slo) +
                                "': judges the embedded stack (replicas, scaling, balance, "
                                "health), which a URL run does not have; URL runs accept "
                                "latency, service, lag, error, late, dropped and rps SLOs");

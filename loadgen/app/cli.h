@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "loadgen/core/run_plan.h"
+#include "validators/slo.h"
 
 namespace lg::app {
 
@@ -75,10 +76,10 @@ struct Command {
   std::optional<std::string> start_at;  // --start-at TIME: a common start for shards (as given)
   std::string out_dir;                  // --out DIR ("" = a new folder under ./results)
   bool overwrite = false;               // --overwrite: replace a result.json already in --out
-  // --slo EXPR (repeatable), as written ("run: "/"steps: " prefixes allowed); each one already
-  // parsed once at parse time, so a bad expression never reaches a run. URL runs: the run's
-  // SLOs; scenario runs: added to the scenario's own.
-  std::vector<std::string> slos;
+  // --slo EXPR (repeatable; "run: "/"steps: " prefixes allowed), parsed here, so a bad
+  // expression never reaches a run. URL runs: the run's SLOs; scenario runs: added to the
+  // scenario's own.
+  std::vector<validators::Slo> slos;
   bool quiet = false;
   StackCommand stack;        // kStack
   ValidateCommand validate;  // kValidate

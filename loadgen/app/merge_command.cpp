@@ -5,10 +5,9 @@
 #include <system_error>
 
 #include "loadgen/app/live_line.h"
+#include "loadgen/app/publish.h"
 #include "loadgen/core/exit_codes.h"
-#include "reports/html_report.h"
 #include "reports/merge.h"
-#include "reports/result_json.h"
 #include "reports/result_reader.h"
 #include "validators/verdict.h"
 
@@ -34,17 +33,10 @@ bool is_a_shard(const fs::path& out, const std::vector<std::string>& shards) {
 }
 
 // The merged run's report.html: beside OUT (OUT's name with .html, or report.html for a
-// result.json). Like a run's, a report that cannot be written does not change the exit code.
-void write_merged_report(const nlohmann::json& doc, const fs::path& out) {
-  const auto file = out.filename() == "result.json" ? out.parent_path() / "report.html"
-                                                    : fs::path(out).replace_extension(".html");
-  const auto html = reports::render_report_html(doc, out.string());
-  auto written = html ? reports::write_report(*html, file)
-                      : std::expected<fs::path, std::string>(std::unexpected(html.error()));
-  if (written)
-    std::cout << "report: " << written->string() << '\n';
-  else
-    std::cerr << "loadgen: report not written: " << written.error() << '\n';
+// result.json).
+fs::path report_beside(const fs::path& out) {
+  return out.filename() == "result.json" ? out.parent_path() / "report.html"
+                                         : fs::path(out).replace_extension(".html");
 }
 
 }  // namespace
@@ -72,20 +64,19 @@ int merge_command(const MergeCommand& cmd) {
     return kExitInvalidInput;
   }
   shards.clear();  // the histograms are in `merged` now
-  const auto verdict = validators::judge_run(*merged, merged->plan.slos);
-  const auto doc = reports::to_json(*merged, verdict.checks);
-  auto written = reports::write_result_file(doc, out);
-  std::cout << "loadgen: merged " << cmd.shard_paths.size() << " shard(s) of " << merged->plan.name
-            << ", started " << merged->started_at << '\n'
-            << step_table(*merged);
-  if (!written) {
+  const auto& run = merged->result;
+  const auto verdict = validators::judge_run(run, merged->slos, merged->observed);
+  std::cout << "loadgen: merged " << cmd.shard_paths.size() << " shard(s) of " << run.plan.name
+            << ", started " << run.started_at << '\n'
+            << step_table(run) << validators::verdict_table(verdict);
+  const bool interrupted = run.interrupted;
+  const auto stored = reports::stored_result(std::move(*merged), verdict.checks);
+  if (auto written = publish(stored, out, report_beside(out)); !written) {
     std::cerr << "loadgen: " << written.error() << '\n';
     return kExitEnvironment;
   }
-  std::cout << validators::verdict_table(verdict) << "result: " << written->string() << '\n';
-  write_merged_report(doc, *written);
-  if (merged->interrupted) std::cerr << "loadgen: at least one shard was interrupted\n";
-  return validators::exit_code(verdict, merged->interrupted);
+  if (interrupted) std::cerr << "loadgen: at least one shard was interrupted\n";
+  return validators::exit_code(verdict, interrupted);
 }
 
 }  // namespace lg::app

@@ -10,17 +10,17 @@
 #include "loadgen/app/interrupt.h"
 #include "loadgen/app/live_line.h"
 #include "loadgen/app/out_dir.h"
+#include "loadgen/app/publish.h"
 #include "loadgen/app/start_at.h"
 #include "loadgen/core/exit_codes.h"
-#include "loadgen/core/replica_load.h"
 #include "loadgen/core/units.h"
 #include "loadgen/core/url.h"
 #include "loadgen/engine/coordinator.h"
-#include "reports/html_report.h"
 #include "reports/result_json.h"
 #include "reports/stack_events.h"
 #include "scenarios/scenario_loader.h"
 #include "stack/embedded_stack.h"
+#include "stack/replica_count.h"
 #include "validators/slo.h"
 #include "validators/verdict.h"
 
@@ -29,83 +29,77 @@ namespace {
 
 // A stack scenario pointed at a URL: its replica and scaling SLOs judge a stack that is not
 // there. They are left out, and said so.
-void drop_stack_slos(RunPlan& plan, bool quiet) {
-  std::vector<std::string> kept;
-  for (auto& text : plan.slos) {
-    auto slo = validators::parse_slo(validators::split_scope(text).second);
-    if (slo && validators::needs_embedded_stack(*slo)) {
-      if (!quiet)
-        std::fprintf(stderr,
-                     "loadgen: --target: not checking \"%s\" (it judges the embedded "
-                     "stack)\n",
-                     text.c_str());
-      continue;
-    }
-    kept.push_back(std::move(text));
-  }
-  plan.slos = std::move(kept);
+void drop_stack_slos(Scenario& sc, bool quiet) {
+  std::erase_if(sc.slos, [quiet](const validators::Slo& slo) {
+    if (!validators::needs_embedded_stack(slo)) return false;
+    if (!quiet)
+      std::fprintf(stderr,
+                   "loadgen: --target: not checking \"%s\" (it judges the embedded stack)\n",
+                   validators::slo_source(slo).c_str());
+    return true;
+  });
 }
 
-// --slo expressions join the plan's SLOs. Each was parsed at the command line; what is left
-// to check needs the plan: whether there is an embedded stack to judge, and the step count.
-std::expected<void, int> add_cli_slos(const Command& cmd, RunPlan& plan) {
-  for (const auto& text : cmd.slos) {
-    auto slo = validators::parse_slo(validators::split_scope(text).second);
-    if (!slo) {  // not reached: parse_args refuses it
-      std::cerr << "loadgen: --slo '" << text << "': " << slo.error() << '\n';
-      return std::unexpected(kExitInvalidInput);
-    }
-    if (validators::needs_embedded_stack(*slo) && !plan.stack.enabled) {
+// --slo expressions join the scenario's SLOs. Each was parsed at the command line; what is
+// left to check needs the scenario: whether there is an embedded stack to judge, and the step
+// count.
+std::expected<void, int> add_cli_slos(const Command& cmd, Scenario& sc) {
+  for (const auto& slo : cmd.slos) {
+    const auto text = validators::slo_source(slo);
+    if (validators::needs_embedded_stack(slo) && !sc.stack) {
       std::cerr << "loadgen: --slo '" << text
                 << "': judges the embedded stack (replicas, scaling, balance, health), but "
                    "this run targets "
-                << format_url(plan.target)
+                << format_url(sc.run.target)
                 << " (the scenario's \"target\" or --target); drop it, or run a scenario "
                    "without a target\n";
       return std::unexpected(kExitInvalidInput);
     }
-    if (slo->deadline && slo->deadline->step > plan.steps.size()) {
-      std::cerr << "loadgen: --slo '" << text << "': refers to step " << slo->deadline->step
-                << ", but the plan has " << plan.steps.size()
+    if (slo.deadline && slo.deadline->step > sc.run.steps.size()) {
+      std::cerr << "loadgen: --slo '" << text << "': refers to step " << slo.deadline->step
+                << ", but the plan has " << sc.run.steps.size()
                 << " step(s) (counting warm-up steps, and each ramp as a step of its own)\n";
       return std::unexpected(kExitInvalidInput);
     }
-    plan.slos.push_back(text);
+    sc.slos.push_back(slo);
   }
   return {};
 }
 
-std::expected<RunPlan, int> build_plan(const Command& cmd) {
+// The scenario as the command line shapes it: a URL run's own plan, or the scenario file with
+// --target, --threads, --seed, --max-lag and --shard applied.
+std::expected<Scenario, int> build_scenario(const Command& cmd) {
   if (cmd.kind == CommandKind::kRunUrl) {
-    RunPlan plan = cmd.plan;
-    if (auto ok = add_cli_slos(cmd, plan); !ok) return std::unexpected(ok.error());
-    return plan;
+    Scenario sc{cmd.plan, std::nullopt, {}};
+    if (auto ok = add_cli_slos(cmd, sc); !ok) return std::unexpected(ok.error());
+    return sc;
   }
-  auto plan = scenarios::load_scenario(cmd.scenario_path);
-  if (!plan) {
-    std::cerr << plan.error().to_string();
+  auto sc = scenarios::load_scenario(cmd.scenario_path);
+  if (!sc) {
+    std::cerr << sc.error().to_string();
     return std::unexpected(kExitInvalidInput);
   }
+  RunPlan& plan = sc->run;
   if (cmd.target) {
     auto url = parse_url(*cmd.target);
     if (!url) {
       std::cerr << "--target: " << url.error() << '\n';
       return std::unexpected(kExitInvalidInput);
     }
-    plan->target = url->target;
-    if (url->path != "/") plan->target.base_path = url->path;
-    if (plan->stack.enabled) drop_stack_slos(*plan, cmd.quiet);
-    plan->stack.enabled = false;  // someone else's stack: no embedded one
+    plan.target = url->target;
+    if (url->path != "/") plan.target.base_path = url->path;
+    if (sc->stack) drop_stack_slos(*sc, cmd.quiet);
+    sc->stack.reset();  // someone else's stack: no embedded one
   }
-  if (cmd.threads) plan->threads = *cmd.threads;
-  if (cmd.seed) plan->seed = *cmd.seed;
-  if (cmd.max_lag_ns) plan->max_dispatch_lag_ns = *cmd.max_lag_ns;
+  if (cmd.threads) plan.threads = *cmd.threads;
+  if (cmd.seed) plan.seed = *cmd.seed;
+  if (cmd.max_lag_ns) plan.max_dispatch_lag_ns = *cmd.max_lag_ns;
   if (cmd.shard_index) {
-    plan->shard_index = *cmd.shard_index;
-    plan->shard_count = *cmd.shard_count;
+    plan.shard_index = *cmd.shard_index;
+    plan.shard_count = *cmd.shard_count;
   }
-  if (auto ok = add_cli_slos(cmd, *plan); !ok) return std::unexpected(ok.error());
-  return *plan;
+  if (auto ok = add_cli_slos(cmd, *sc); !ok) return std::unexpected(ok.error());
+  return std::move(*sc);
 }
 
 // --out DIR, or a new folder under ./results: created, locked and proven writable before the
@@ -158,12 +152,13 @@ std::vector<std::string> autoscaler_args(const AutoscalerPlan& a) {
 }
 
 // Brings the embedded stack up for a scenario without a target and points the plan at it.
-std::expected<std::unique_ptr<stack::EmbeddedStack>, int> stack_for(RunPlan& plan, bool quiet) {
+std::expected<std::unique_ptr<stack::EmbeddedStack>, int> stack_for(const StackSpec& spec,
+                                                                    RunPlan& plan, bool quiet) {
   stack::StackOptions o;
-  o.replicas = plan.stack.min_replicas;
-  o.max_replicas = plan.stack.max_replicas;
-  o.fpm_children = plan.stack.fpm_children;
-  if (plan.stack.autoscaler.enabled) o.autoscaler_args = autoscaler_args(plan.stack.autoscaler);
+  o.replicas = spec.min_replicas;
+  o.max_replicas = spec.max_replicas;
+  o.fpm_children = spec.fpm_children;
+  if (spec.autoscaler.enabled) o.autoscaler_args = autoscaler_args(spec.autoscaler);
   if (!quiet) std::fprintf(stderr, "loadgen: bringing up the embedded stack...\n");
   auto s = stack::EmbeddedStack::up(o);
   if (!s) {
@@ -180,61 +175,16 @@ std::expected<std::unique_ptr<stack::EmbeddedStack>, int> stack_for(RunPlan& pla
   return std::move(*s);
 }
 
-// The replica count as HAProxy sees it (slots neither in maintenance nor draining, and those
-// UP); each server's response counter goes to `load` for the balance check.
-std::pair<std::int32_t, std::int32_t> count_replicas(const stack::HaproxyApi& api,
-                                                     ReplicaLoadTracker& load) {
-  auto stats = api.show_stat(stack::kBackend);
-  if (!stats) return {-1, -1};
-  std::int32_t in_lb = 0, up = 0;
-  std::vector<ServerReading> readings;
-  for (const auto& s : *stats) {
-    // MAINT: an empty slot. DRAIN: on its way out by design, taking no new request; counting
-    // it would show a scale-down as a replica in the balancer that is not UP.
-    if (s.kind != stack::StatRowKind::kServer || s.status == "MAINT" || s.status == "DRAIN")
-      continue;
-    ++in_lb;
-    const bool is_up = s.status.starts_with("UP");
-    if (is_up) ++up;
-    std::uint64_t responses = 0;
-    for (auto n : s.hrsp) responses += n;
-    readings.push_back({s.server, responses, is_up});
-  }
-  load.add(readings);
-  return {in_lb, up};
-}
-
-// report.html beside result.json, rendered from the document just written. The run's outcome
-// is in result.json, already safely on disk: a report that cannot be rendered or written is
-// said on stderr and does not change the run's exit code (`loadgen report` can retry).
-void write_report_beside(const nlohmann::json& doc, const std::filesystem::path& result_file) {
-  const auto html = reports::render_report_html(doc, result_file.string());
-  if (!html) {
-    std::cerr << "loadgen: report.html not written: " << html.error() << '\n';
-    return;
-  }
-  const auto written = reports::write_report(*html, result_file.parent_path() / "report.html");
-  if (!written) {
-    std::cerr << "loadgen: report.html not written: " << written.error() << '\n';
-    return;
-  }
-  std::cout << "report: " << written->string() << '\n';
-}
-
-// result.json (and report.html) into the claimed folder; if that still fails at the end (the
+// result.json and report.html into the claimed folder; if that still fails at the end (the
 // folder was removed, the disk filled up), result.json goes to a fallback file in the system
 // temp folder instead, and the run says where. Returns whether the folder took it.
-bool save_result(const nlohmann::json& doc, const OutDir& out) {
-  auto written = reports::write_result(doc, out.path());
-  if (written) {
-    std::cout << "result: " << written->string() << '\n';
-    write_report_beside(doc, *written);
-    return true;
-  }
+bool save_result(const reports::StoredResult& stored, const OutDir& out) {
+  auto written = publish(stored, out.path() / "result.json", out.path() / "report.html");
+  if (written) return true;
   std::cerr << "loadgen: result.json not written to --out " << out.path().string() << ": "
             << written.error() << '\n';
   const auto fallback = fallback_result_path(std::time(nullptr));
-  auto saved = reports::write_result_file(doc, fallback);
+  auto saved = reports::write_result_file(reports::to_json(stored, stored.checks), fallback);
   if (!saved) {
     std::cerr << "loadgen: the fallback failed too (" << saved.error()
               << "); this run's result is lost\n";
@@ -247,8 +197,9 @@ bool save_result(const nlohmann::json& doc, const OutDir& out) {
   return false;
 }
 
-int run_plan(const Command& cmd, const RunPlan& p, const stack::EmbeddedStack* embedded,
-             const OutDir& out) {
+int run_scenario(const Command& cmd, const Scenario& sc, const stack::EmbeddedStack* embedded,
+                 const OutDir& out) {
+  const RunPlan& p = sc.run;
   const bool live = !cmd.quiet && isatty(STDERR_FILENO);
   engine::RunHooks hooks;
   hooks.stop_flag = &interrupt_flag();
@@ -265,32 +216,39 @@ int run_plan(const Command& cmd, const RunPlan& p, const stack::EmbeddedStack* e
   ReplicaLoadTracker load;  // only touched by the sampling hook, then after the run
   if (embedded != nullptr) {
     // Ground truth each second: what the load balancer routes to, not the autoscaler's word.
-    hooks.sample_replicas = [embedded, &load] { return count_replicas(embedded->api(), load); };
+    hooks.sample_replicas = [embedded, &load] {
+      const auto n = stack::count_replicas(embedded->api(), load);
+      return std::pair{n.in_balancer, n.up};
+    };
   }
   auto result = engine::run(p, hooks);
   if (!result) {
     std::cerr << "loadgen: " << result.error().message << '\n';
     return result.error().exit_code;
   }
+  reports::RunRecord rec(std::move(*result));
+  rec.stack = sc.stack;
+  rec.slos = sc.slos;
   if (embedded != nullptr) {
-    result->replica_load = load.result();
-    auto events = reports::read_stack_events(embedded->layout().dir / "autoscaler" / "events.jsonl",
-                                             result->started_unix_ms);
+    rec.observed.replica_load = load.result();
+    auto events =
+        reports::read_stack_events(embedded->layout().events_file(), rec.result.started_unix_ms);
     if (events) {
-      result->stack_events = std::move(*events);
+      rec.observed.events = std::move(*events);
     } else {
       std::cerr << "loadgen: " << events.error() << '\n';
     }
   }
-  const auto verdict = validators::judge_run(*result, p.slos);
-  const auto doc = reports::to_json(*result, verdict.checks);
+  const auto verdict = validators::judge_run(rec.result, rec.slos, rec.observed);
   // The tables first: whatever happens to the files, the verdict is on the screen.
-  std::cout << step_table(*result) << validators::verdict_table(verdict) << std::flush;
-  const bool saved = save_result(doc, out);
-  if (result->interrupted)
+  std::cout << step_table(rec.result) << validators::verdict_table(verdict) << std::flush;
+  const auto stored = reports::stored_result(std::move(rec), verdict.checks);
+  const bool saved = save_result(stored, out);
+  const bool interrupted = stored.result.interrupted;
+  if (interrupted)
     std::cerr << "loadgen: interrupted; partial results written"
               << (saved ? "" : " (to the fallback above, if it worked)") << '\n';
-  const int code = validators::exit_code(verdict, result->interrupted);
+  const int code = validators::exit_code(verdict, interrupted);
   // Results not kept where asked: an environment failure, unless the run was interrupted.
   return saved || code == kExitInterrupted ? code : kExitEnvironment;
 }
@@ -298,16 +256,16 @@ int run_plan(const Command& cmd, const RunPlan& p, const stack::EmbeddedStack* e
 }  // namespace
 
 int run_command(const Command& cmd) {
-  auto plan = build_plan(cmd);
-  if (!plan) return plan.error();
+  auto sc = build_scenario(cmd);
+  if (!sc) return sc.error();
   const auto start_at = resolve_start_at(cmd.start_at);  // checked before any bring-up
   if (!start_at) return start_at.error();
-  const auto out = claim_out_dir(cmd, *plan);  // held (locked) until the run is over
+  const auto out = claim_out_dir(cmd, sc->run);  // held (locked) until the run is over
   if (!out) return out.error();
   install_interrupt_flag();
   std::unique_ptr<stack::EmbeddedStack> embedded;  // torn down on every path out
-  if (plan->stack.enabled) {
-    auto s = stack_for(*plan, cmd.quiet);
+  if (sc->stack) {
+    auto s = stack_for(*sc->stack, sc->run, cmd.quiet);
     if (!s) return s.error();
     embedded = std::move(*s);
   }
@@ -316,7 +274,7 @@ int run_command(const Command& cmd) {
     std::cerr << "loadgen: interrupted before the run started\n";
     return kExitInterrupted;  // `embedded` tears the stack down on the way out
   }
-  const int code = run_plan(cmd, *plan, embedded.get(), *out);
+  const int code = run_scenario(cmd, *sc, embedded.get(), *out);
   install_interrupt_flag();  // libuv restored the default handlers: keep teardown interruptible
   if (embedded) {
     const auto t0 = std::chrono::steady_clock::now();

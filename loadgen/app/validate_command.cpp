@@ -12,9 +12,12 @@ namespace {
 
 // The SLOs (and warm-up flags) of `scenario_path` replace the stored ones. The steps must be
 // the same schedule, or the old data would be judged against a different plan.
-std::expected<void, std::string> apply_scenario(const std::string& scenario_path, RunResult& r) {
-  auto plan = scenarios::load_scenario(scenario_path);
-  if (!plan) return std::unexpected(plan.error().to_string());
+std::expected<void, std::string> apply_scenario(const std::string& scenario_path,
+                                                reports::StoredResult& stored) {
+  auto sc = scenarios::load_scenario(scenario_path);
+  if (!sc) return std::unexpected(sc.error().to_string());
+  const RunPlan* plan = &sc->run;
+  RunResult& r = stored.result;
   if (plan->steps.size() != r.steps.size())
     return std::unexpected(scenario_path + ": /steps: " + std::to_string(plan->steps.size()) +
                            " steps, but the result has " + std::to_string(r.steps.size()) +
@@ -31,7 +34,7 @@ std::expected<void, std::string> apply_scenario(const std::string& scenario_path
     r.steps[i].plan.warmup = plan->steps[i].warmup;
     r.plan.steps[i].warmup = plan->steps[i].warmup;
   }
-  r.plan.slos = plan->slos;
+  stored.slos = std::move(sc->slos);
   return {};
 }
 
@@ -43,14 +46,14 @@ int validate_command(const ValidateCommand& cmd) {
     std::cerr << "loadgen: " << stored.error() << '\n';
     return kExitInvalidInput;
   }
-  RunResult& r = stored->result;
+  const RunResult& r = stored->result;
   if (!cmd.scenario_path.empty()) {
-    if (auto ok = apply_scenario(cmd.scenario_path, r); !ok) {
+    if (auto ok = apply_scenario(cmd.scenario_path, *stored); !ok) {
       std::cerr << "loadgen: " << ok.error() << '\n';
       return kExitInvalidInput;
     }
   }
-  const auto verdict = validators::judge_run(r, r.plan.slos);
+  const auto verdict = validators::judge_run(r, stored->slos, stored->observed);
   std::cout << "loadgen: " << cmd.result_path << ": " << r.plan.name << ", " << r.steps.size()
             << " steps, started " << r.started_at
             << (cmd.scenario_path.empty() ? ", with its own SLOs"

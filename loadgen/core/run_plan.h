@@ -1,5 +1,6 @@
-// RunPlan: everything the engine needs to run, as typed values. Built by scenarios/ (from a
-// scenario file) or by the CLI (ad hoc form); the engine never sees JSON.
+// RunPlan: everything the engine needs to run, and nothing else, as typed values. Built by
+// scenarios/ (from a scenario file) or by the CLI (ad hoc form); the engine never sees JSON,
+// the system under test (scenarios/scenario.h adds the stack and the SLOs) or the verdict.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -45,37 +46,9 @@ struct Target {
 
 enum class LoopMode { kOpen, kClosed };
 
-// The embedded stack (HAProxy -> nginx/PHP-FPM replicas -> MariaDB). A scenario without a
-// target runs against it: loadgen brings it up before the first step and down after the last.
-// The autoscaler's knobs (stack/autoscaler/policy.h holds their meaning). Defaults are the
-// seeds': production-like intervals; tests and short scenarios use 1-2 s.
-struct AutoscalerPlan {
-  bool enabled = false;
-  std::string algorithm = "linear";  // linear | exponential | predictive | target_tracking
-  std::int64_t check_interval_ns = 30'000'000'000;
-  std::int64_t cooldown_ns = 120'000'000'000;
-  std::int64_t window_ns = 60'000'000'000;          // inputs averaged over this window
-  std::int64_t stabilization_ns = 300'000'000'000;  // down condition must hold this long
-  double scale_up_cpu = 70, scale_up_rps = 100, scale_up_response_ms = 1000;
-  double scale_up_error_rate = 0.05;
-  double scale_down_cpu = 30, scale_down_rps = 50, scale_down_response_ms = 200;
-  double factor = 1.5;                // exponential: x factor per step up, 1.5..2
-  std::string target_metric = "cpu";  // target_tracking: cpu | rps
-  double target_value = 50;           // target_tracking: % CPU or requests/s per replica
-};
-
-struct StackPlan {
-  bool enabled = false;
-  std::uint32_t min_replicas = 2;   // started at bring-up, >= 1
-  std::uint32_t max_replicas = 10;  // HAProxy slots, >= min_replicas
-  std::uint32_t fpm_children = 4;   // PHP-FPM workers per replica: bounds one replica's capacity
-  AutoscalerPlan autoscaler;        // off: the replica count stays at min_replicas
-};
-
 struct RunPlan {
   std::string name = "adhoc";
   Target target;
-  StackPlan stack;
   std::vector<RequestSpec> requests{RequestSpec{}};
   LoopMode mode = LoopMode::kOpen;
   Arrival arrival = Arrival::kConstant;
@@ -89,9 +62,6 @@ struct RunPlan {
   std::uint64_t seed = 1;                         // for Poisson gaps, request mix and {{rand}}
   std::uint32_t shard_index = 0;  // this process runs arrivals k with k % shard_count == index
   std::uint32_t shard_count = 1;
-  // SLO expressions (validators/slo.h grammar), checked per step and for the whole run; a
-  // "run: " or "steps: " prefix limits one to the whole run or to each step.
-  std::vector<std::string> slos;
 
   std::int64_t total_duration_ns() const {
     std::int64_t t = 0;

@@ -160,10 +160,10 @@ int run(const as::AutoscalerConfig& cfg, Signals& signals) {
       as::ReplicaProcesses r;
       r.slot = slot;
       for (const auto& p : procs) {
-        if (p.name == "nginx-" + std::to_string(slot)) {
+        if (p.name == lg::stack::nginx_name(slot)) {
           r.nginx_pid = p.pid;
           r.nginx_running = p.running;
-        } else if (p.name == "fpm-" + std::to_string(slot)) {
+        } else if (p.name == lg::stack::fpm_name(slot)) {
           r.fpm_pid = p.pid;
           r.fpm_running = p.running;
         }
@@ -174,7 +174,7 @@ int run(const as::AutoscalerConfig& cfg, Signals& signals) {
   });
   as::ReplicaSetActions actions(replicas);
   as::ControllerOptions co;
-  co.event_log = cfg.run_dir / "autoscaler" / "events.jsonl";
+  co.event_log = lg::stack::Layout{cfg.run_dir}.events_file();
   co.stop_requested = [&signals] { return signals.pending(); };
   as::Controller controller(as::Policy(k), source, actions, co);
 

@@ -31,7 +31,6 @@ lg::RunPlan scenario(std::uint32_t index, std::uint32_t count) {
   p.threads = 2;
   p.shard_index = index;
   p.shard_count = count;
-  p.slos = {"p99 < 1s"};
   return p;
 }
 
@@ -107,9 +106,18 @@ lg::RunResult simulate(const lg::RunPlan& plan, double started_unix_ms = kStartM
   return r;
 }
 
+// A stored shard (or whole run) of `plan`, with the scenario's SLO.
+lg::reports::StoredResult stored(const lg::RunPlan& plan) {
+  lg::reports::StoredResult s;
+  s.result = simulate(plan);
+  s.slos = {*lg::validators::parse_slo("p99 < 1s")};
+  s.passed = true;
+  return s;
+}
+
 std::vector<lg::reports::StoredResult> split(std::uint32_t n) {
   std::vector<lg::reports::StoredResult> out;
-  for (std::uint32_t i = 0; i < n; ++i) out.push_back({simulate(scenario(i, n)), {}, true, ""});
+  for (std::uint32_t i = 0; i < n; ++i) out.push_back(stored(scenario(i, n)));
   return out;
 }
 
@@ -136,9 +144,9 @@ TEST_CASE("merge: four shards add up to the whole run exactly", "[reports][merge
   std::swap(names[0], names[3]);
   const auto merged = lg::reports::merge_shards(shards, names);
   REQUIRE(merged.has_value());
-  REQUIRE(merged->steps.size() == 2);
+  REQUIRE(merged->result.steps.size() == 2);
   for (std::size_t i = 0; i < 2; ++i) {
-    const auto& m = merged->steps[i];
+    const auto& m = merged->result.steps[i];
     const auto& w = whole.steps[i];
     CHECK(m.data.counters == w.data.counters);
     CHECK(m.data.latency == w.data.latency);
@@ -147,18 +155,18 @@ TEST_CASE("merge: four shards add up to the whole run exactly", "[reports][merge
     CHECK(m.achieved_rate == w.achieved_rate);
     CHECK(m.target_rate == w.target_rate);  // the scenario's rate, not 4 times it
   }
-  CHECK(merged->total.counters == whole.total.counters);
-  CHECK(merged->total.counters.scheduled == kArrivals);
-  CHECK(merged->total.latency == whole.total.latency);
-  CHECK(merged->generator.lag == whole.generator.lag);
+  CHECK(merged->result.total.counters == whole.total.counters);
+  CHECK(merged->result.total.counters.scheduled == kArrivals);
+  CHECK(merged->result.total.latency == whole.total.latency);
+  CHECK(merged->result.generator.lag == whole.generator.lag);
   for (double p : {50.0, 90.0, 99.0, 99.9, 100.0}) {
-    CHECK(merged->total.latency.value_at_percentile(p) ==
+    CHECK(merged->result.total.latency.value_at_percentile(p) ==
           whole.total.latency.value_at_percentile(p));
   }
-  CHECK(merged->plan.shard_index == 0);
-  CHECK(merged->plan.shard_count == 1);
-  CHECK(merged->plan.threads == 8);
-  CHECK(merged->plan.connections == 0);  // automatic in every shard: stays automatic
+  CHECK(merged->result.plan.shard_index == 0);
+  CHECK(merged->result.plan.shard_count == 1);
+  CHECK(merged->result.plan.threads == 8);
+  CHECK(merged->result.plan.connections == 0);  // automatic in every shard: stays automatic
 }
 
 TEST_CASE("merge: per-second counters sum, per-second percentiles are upper bounds",
@@ -166,9 +174,9 @@ TEST_CASE("merge: per-second counters sum, per-second percentiles are upper boun
   const auto whole = simulate(scenario(0, 1));
   const auto merged = lg::reports::merge_shards(split(3), names_of(3));
   REQUIRE(merged.has_value());
-  REQUIRE(merged->timeline.size() == whole.timeline.size());
+  REQUIRE(merged->result.timeline.size() == whole.timeline.size());
   for (std::size_t i = 0; i < whole.timeline.size(); ++i) {
-    const auto& m = merged->timeline[i];
+    const auto& m = merged->result.timeline[i];
     const auto& w = whole.timeline[i];
     CHECK(m.second == w.second);
     CHECK(m.counters == w.counters);
@@ -192,8 +200,8 @@ TEST_CASE("merge: timelines are aligned on the wall clock", "[reports][merge]") 
   }
   const auto merged = lg::reports::merge_shards(shards, names_of(4));
   REQUIRE(merged.has_value());
-  CHECK(merged->started_unix_ms == kStartMs);
-  CHECK(merged->started_at == "label-3");
+  CHECK(merged->result.started_unix_ms == kStartMs);
+  CHECK(merged->result.started_at == "label-3");
   // Seconds 0..3 of each shard land at 0+shift..3+shift with shifts 0, 2, 3, 0.
   std::map<std::int64_t, std::uint64_t> expected;
   const std::int64_t shifts[] = {0, 2, 3, 0};
@@ -203,10 +211,10 @@ TEST_CASE("merge: timelines are aligned on the wall clock", "[reports][merge]") 
     }
   }
   std::map<std::int64_t, std::uint64_t> got;
-  for (const auto& t : merged->timeline) got[t.second] = t.counters.sent;
+  for (const auto& t : merged->result.timeline) got[t.second] = t.counters.sent;
   CHECK(got == expected);
   CHECK(got.rbegin()->first == 6);
-  CHECK(merged->total.counters.sent == kArrivals);  // step data does not move
+  CHECK(merged->result.total.counters.sent == kArrivals);  // step data does not move
 }
 
 TEST_CASE("merge: generator and run fields combine as documented", "[reports][merge]") {
@@ -215,16 +223,16 @@ TEST_CASE("merge: generator and run fields combine as documented", "[reports][me
   shards[1].result.generator.saturation_reason = "lag p99 12ms";
   shards[1].result.generator.clean_shutdown = false;
   shards[0].result.interrupted = true;
-  shards[0].result.stack_events = {
+  shards[0].observed.events = {
       {1.0, -1, "2026-11-22T04:20:01Z", "scale_up", 2, 3, "cpu", {}},
       {1.0, -1, "2026-11-22T04:20:01Z", "scale_up", 2, 3, "cpu", {}},
   };
-  shards[1].result.stack_events = {{5.0, -1, "2026-11-22T04:20:05Z", "scale_up", 3, 4, "", {}}};
-  shards[0].result.replica_load = {{"r1", 100, 90, 4}, {"r2", 50, 60, 4}};
-  shards[1].result.replica_load = {{"r2", 70, 65, 3}, {"r3", 10, 10, 1}};
+  shards[1].observed.events = {{5.0, -1, "2026-11-22T04:20:05Z", "scale_up", 3, 4, "", {}}};
+  shards[0].observed.replica_load = {{"r1", 100, 90, 4}, {"r2", 50, 60, 4}};
+  shards[1].observed.replica_load = {{"r2", 70, 65, 3}, {"r3", 10, 10, 1}};
   const auto merged = lg::reports::merge_shards(shards, names_of(2));
   REQUIRE(merged.has_value());
-  const auto& g = merged->generator;
+  const auto& g = merged->result.generator;
   CHECK(g.threads == 4);
   CHECK(g.cpu_seconds == 0.5);
   CHECK(g.peak_rss_kb == 9'001);
@@ -232,22 +240,22 @@ TEST_CASE("merge: generator and run fields combine as documented", "[reports][me
   CHECK_THAT(g.saturation_reason, Contains("shard-2.json: lag p99 12ms"));
   CHECK_FALSE(g.clean_shutdown);
   CHECK(g.cpu_us_per_request == Approx(0.5e6 / kArrivals));
-  CHECK(merged->interrupted);
-  CHECK(merged->duration_ns == 4'001'000'000);
-  REQUIRE(merged->stack_events.size() == 1);  // the first shard's, once
-  CHECK(merged->stack_events[0].to == 3);
-  REQUIRE(merged->replica_load.size() == 3);
-  CHECK(merged->replica_load[1].server == "r2");
-  CHECK(merged->replica_load[1].requests == 120);
-  CHECK(merged->replica_load[1].fair_share == 125);
-  CHECK(merged->replica_load[1].seconds_up == 4);
+  CHECK(merged->result.interrupted);
+  CHECK(merged->result.duration_ns == 4'001'000'000);
+  REQUIRE(merged->observed.events.size() == 1);  // the first shard's, once
+  CHECK(merged->observed.events[0].to == 3);
+  REQUIRE(merged->observed.replica_load.size() == 3);
+  CHECK(merged->observed.replica_load[1].server == "r2");
+  CHECK(merged->observed.replica_load[1].requests == 120);
+  CHECK(merged->observed.replica_load[1].fair_share == 125);
+  CHECK(merged->observed.replica_load[1].seconds_up == 4);
 }
 
 TEST_CASE("merge: a whole run merges to itself", "[reports][merge]") {
-  const lg::reports::StoredResult whole{simulate(scenario(0, 1)), {}, true, ""};
+  const lg::reports::StoredResult whole = stored(scenario(0, 1));
   const auto merged = lg::reports::merge_shards({whole}, {"result.json"});
   REQUIRE(merged.has_value());
-  CHECK(lg::reports::to_json(*merged, {}) == lg::reports::to_json(whole.result, {}));
+  CHECK(lg::reports::to_json(*merged, {}) == lg::reports::to_json(whole, {}));
 }
 
 TEST_CASE("merge: shards may differ in threads and connections only", "[reports][merge]") {
@@ -257,8 +265,8 @@ TEST_CASE("merge: shards may differ in threads and connections only", "[reports]
   shards[1].result.plan.connections = 50;
   const auto merged = lg::reports::merge_shards(shards, names_of(2));
   REQUIRE(merged.has_value());
-  CHECK(merged->plan.threads == 8);
-  CHECK(merged->plan.connections == 150);
+  CHECK(merged->result.plan.threads == 8);
+  CHECK(merged->result.plan.connections == 150);
 }
 
 TEST_CASE("merge: shards of different scenarios are refused, naming files and fields",
@@ -278,7 +286,7 @@ TEST_CASE("merge: shards of different scenarios are refused, naming files and fi
     CHECK_THAT(why, Contains("/scenario/target"));
   }
   SECTION("another SLO") {
-    shards[0].result.plan.slos = {"p99 < 2s"};
+    shards[0].slos = {*lg::validators::parse_slo("p99 < 2s")};
     CHECK_THAT(refusal(shards, names_of(2)), Contains("/scenario/slo/0"));
   }
 }
@@ -308,17 +316,17 @@ TEST_CASE("merge: overlapping, missing and mismatched shards are refused", "[rep
   }
   SECTION("a whole run among shards") {
     auto shards = split(2);
-    shards.push_back({simulate(scenario(0, 1)), {}, true, ""});
+    shards.push_back(stored(scenario(0, 1)));
     const auto why = refusal(shards, {"s1.json", "s2.json", "whole.json"});
     CHECK_THAT(why, Contains("whole.json is a whole run (not sharded) but s1.json is shard 1/2"));
   }
   SECTION("two whole runs") {
-    const lg::reports::StoredResult whole{simulate(scenario(0, 1)), {}, true, ""};
+    const lg::reports::StoredResult whole = stored(scenario(0, 1));
     CHECK_THAT(refusal({whole, whole}, {"a.json", "b.json"}), Contains("both whole runs"));
   }
   SECTION("shards that each ran their own embedded stack") {
     auto shards = split(2);
-    for (auto& s : shards) s.result.plan.stack.enabled = true;
+    for (auto& s : shards) s.stack = lg::StackSpec{};
     CHECK_THAT(refusal(shards, names_of(2)),
                Contains("shard-1.json ran against its own embedded stack"));
   }

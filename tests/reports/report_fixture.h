@@ -43,11 +43,6 @@ inline RunPlan fixture_plan() {
   p.name = "stepped-demo";
   p.target.port = 18000;
   p.threads = 2;
-  p.stack.enabled = true;
-  p.stack.min_replicas = 2;
-  p.stack.max_replicas = 4;
-  p.stack.autoscaler.enabled = true;
-  p.slos = {"p95 < 100ms", "error_rate < 1%", "run: replicas within [2, 4]"};
   for (const auto& s : fixture_steps()) {
     p.steps.push_back(
         {s.label, s.users, s.rate, s.rate, std::int64_t{s.seconds} * 1'000'000'000, s.warmup});
@@ -110,8 +105,26 @@ inline void fixture_replica_summary(StepResult& step, const std::vector<Timeline
   if (n > 0) step.replicas.mean = static_cast<double>(sum) / static_cast<double>(n);
 }
 
-inline RunResult fixture_result() {
-  RunResult r;
+inline StackSpec fixture_stack() {
+  StackSpec s;
+  s.min_replicas = 2;
+  s.max_replicas = 4;
+  s.autoscaler.enabled = true;
+  return s;
+}
+
+inline std::vector<validators::Slo> fixture_slos() {
+  std::vector<validators::Slo> out;
+  for (const char* text : {"p95 < 100ms", "error_rate < 1%", "run: replicas within [2, 4]"})
+    out.push_back(*validators::parse_slo(text));
+  return out;
+}
+
+inline reports::RunRecord fixture_result() {
+  reports::RunRecord rec;
+  rec.stack = fixture_stack();
+  rec.slos = fixture_slos();
+  RunResult& r = rec.result;
   r.plan = fixture_plan();
   r.target_url = "http://127.0.0.1:18000";
   r.started_at = "2026-11-22T04:20:01.250Z";
@@ -138,12 +151,12 @@ inline RunResult fixture_result() {
   }
   r.duration_ns = t * 1'000'000'000 + 42'000'000;
   r.generator = {2, 4.8, 0.6, r.total.lag, 14'336, true, false, "", r.duration_ns + 310'000'000};
-  r.stack_events = {
+  rec.observed.events = {
       {-0.8, 0.2, "2026-11-22T04:20:00.450Z", "recovery", 2, 2, "r2 failed its health checks", {}},
       {21.4, 22.6, "2026-11-22T04:20:22.650Z", "scale_up", 2, 3, "cpu 82% > 70%", {{"cpu", 82}}},
       {40.7, 41.9, "2026-11-22T04:20:41.950Z", "scale_up", 3, 4, "cpu 91% > 70%", {{"cpu", 91}}},
       {57.6, 58.8, "2026-11-22T04:20:58.850Z", "scale_down", 4, 3, "cpu 21% < 30%", {{"cpu", 21}}}};
-  return r;
+  return rec;
 }
 
 inline std::vector<reports::Check> fixture_checks() {

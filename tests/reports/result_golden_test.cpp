@@ -43,8 +43,9 @@ lg::Histogram hist(std::initializer_list<std::pair<std::uint64_t, std::uint64_t>
 // errors, a timeout and a late request in the second step; replicas unread in second 0, then
 // 2 -> 3 with a scale-up event, the new replica not yet healthy in its first second; the
 // autoscaler's bring-up recovery logged without its own clock; one check failing.
-lg::RunResult golden_result() {
-  lg::RunResult r;
+lg::reports::RunRecord golden_result() {
+  lg::reports::RunRecord rec;
+  auto& r = rec.result;
   auto& p = r.plan;
   p.name = "golden";
   p.target.port = 18000;
@@ -55,14 +56,15 @@ lg::RunResult golden_result() {
                 {"POST", "/api/item", {{"Content-Type", "application/json"}}, R"({"n": 1})", 1}};
   p.steps = {{"5 users", 5, 5, 5, 2'000'000'000, true},
              {"20 users", 20, 20, 20, 3'000'000'000, false}};
-  p.slos = {"p95 < 50ms", "error_rate < 1%", "run: replicas within [2, 3]"};
-  p.stack.enabled = true;
-  p.stack.max_replicas = 3;
-  p.stack.autoscaler.enabled = true;
-  p.stack.autoscaler.check_interval_ns = 1'000'000'000;
-  p.stack.autoscaler.cooldown_ns = 2'000'000'000;
-  p.stack.autoscaler.window_ns = 2'000'000'000;
-  p.stack.autoscaler.stabilization_ns = 10'000'000'000;
+  for (const char* text : {"p95 < 50ms", "error_rate < 1%", "run: replicas within [2, 3]"})
+    rec.slos.push_back(*lg::validators::parse_slo(text));
+  auto& stack = rec.stack.emplace();
+  stack.max_replicas = 3;
+  stack.autoscaler.enabled = true;
+  stack.autoscaler.check_interval_ns = 1'000'000'000;
+  stack.autoscaler.cooldown_ns = 2'000'000'000;
+  stack.autoscaler.window_ns = 2'000'000'000;
+  stack.autoscaler.stabilization_ns = 10'000'000'000;
   r.target_url = "http://127.0.0.1:18000";
   r.started_at = "2026-11-22T04:20:01.250Z";
   r.started_unix_ms = 1795321201250;
@@ -125,7 +127,7 @@ lg::RunResult golden_result() {
     r.total.merge(s.data);
   }
   r.generator = {2, 0.125, 1.75, r.total.lag, 13'568, true, false, "", 3'020'000'000};
-  r.stack_events = {
+  rec.observed.events = {
       {-0.75, -1, "2026-11-22T04:20:00.500Z", "recovery", 2, 2, "r2 failed its health checks", {}},
       {2.5,
        3.25,
@@ -135,8 +137,9 @@ lg::RunResult golden_result() {
        3,
        "cpu 84% > 70%",
        {{"cpu", 84.5}, {"rps", 10}, {"response_ms", 4.25}}}};
-  r.replica_load = {{"r1", 32, 31.5, 5}, {"r2", 31, 31.5, 5}, {"r3", 6, 6, 1}};  // 69 responses
-  return r;
+  rec.observed.replica_load = {
+      {"r1", 32, 31.5, 5}, {"r2", 31, 31.5, 5}, {"r3", 6, 6, 1}};  // 69 responses
+  return rec;
 }
 
 std::vector<lg::reports::Check> golden_checks() {
@@ -273,7 +276,7 @@ TEST_CASE("result golden: the golden file read and written again is unchanged",
   INFO((stored ? "" : stored.error()));
   REQUIRE(stored.has_value());
   CHECK(stored->tool_version == "X");
-  const auto again = normalised(lg::reports::to_json(stored->result, stored->checks));
+  const auto again = normalised(lg::reports::to_json(*stored, stored->checks));
   CHECK(again["passed"] == stored->passed);
   const auto actual = text_of(again);
   INFO(diff(text, actual, "to_json(result_from_json(golden file))"));

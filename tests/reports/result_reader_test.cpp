@@ -51,12 +51,17 @@ lg::RunPlan full_plan() {
   p.seed = 18'446'744'073'709'551'557ULL;  // beyond int64: stored as an unsigned JSON number
   p.shard_index = 1;
   p.shard_count = 3;
-  p.slos = {"p95 < 100ms", "run: error_rate < 1%", "steps: rps >= 10"};
-  p.stack.enabled = true;
-  p.stack.min_replicas = 1;
-  p.stack.max_replicas = 4;
-  p.stack.fpm_children = 2;
-  auto& a = p.stack.autoscaler;
+  return p;
+}
+
+const std::vector<std::string> kSloTexts{"p95 < 100ms", "run: error_rate < 1%", "steps: rps >= 10"};
+
+lg::StackSpec full_stack() {
+  lg::StackSpec s;
+  s.min_replicas = 1;
+  s.max_replicas = 4;
+  s.fpm_children = 2;
+  auto& a = s.autoscaler;
   a.enabled = true;
   a.algorithm = "target_tracking";
   a.check_interval_ns = 1'000'000'000;
@@ -68,7 +73,7 @@ lg::RunPlan full_plan() {
   a.factor = 2;
   a.target_metric = "rps";
   a.target_value = 40;
-  return p;
+  return s;
 }
 
 lg::StepResult step_of(const lg::RunPlan& plan, std::size_t i, std::int64_t start_ns) {
@@ -121,8 +126,11 @@ lg::TimelinePoint point(std::int64_t second) {
   return t;
 }
 
-lg::RunResult full_result() {
-  lg::RunResult r;
+lg::reports::RunRecord full_result() {
+  lg::reports::RunRecord rec;
+  rec.stack = full_stack();
+  for (const auto& text : kSloTexts) rec.slos.push_back(*lg::validators::parse_slo(text));
+  auto& r = rec.result;
   r.plan = full_plan();
   r.target_url = "http://127.0.0.1:18000/api";
   r.started_at = "2026-11-22T04:20:01.250Z";
@@ -136,17 +144,18 @@ lg::RunResult full_result() {
   }
   for (std::int64_t t = 0; t < 7; ++t) r.timeline.push_back(point(t));
   r.generator = {2, 1.25, 17.5, r.total.lag, 51'234, true, false, ""};
-  r.stack_events.push_back({-0.5, -1, "2026-11-22T04:20:00.750Z", "recovery", 1, 1, "r1 died", {}});
-  r.stack_events.push_back({3.25,
-                            12.5,
-                            "2026-11-22T04:20:04.500Z",
-                            "scale_up",
-                            1,
-                            2,
-                            "rps 61 > 40",
-                            {{"cpu_percent", 83.5}, {"rps_per_replica", 61}}});
-  r.replica_load = {{"r1", 700, 650.5, 6}, {"r2", 300, 349.5, 3}};
-  return r;
+  rec.observed.events.push_back(
+      {-0.5, -1, "2026-11-22T04:20:00.750Z", "recovery", 1, 1, "r1 died", {}});
+  rec.observed.events.push_back({3.25,
+                                 12.5,
+                                 "2026-11-22T04:20:04.500Z",
+                                 "scale_up",
+                                 1,
+                                 2,
+                                 "rps 61 > 40",
+                                 {{"cpu_percent", 83.5}, {"rps_per_replica", 61}}});
+  rec.observed.replica_load = {{"r1", 700, 650.5, 6}, {"r2", 300, 349.5, 3}};
+  return rec;
 }
 
 std::vector<lg::reports::Check> some_checks() {
@@ -173,20 +182,22 @@ TEST_CASE("result reader: to_json of the read result is the original document", 
   SECTION("from the document in memory") {
     const auto read = lg::reports::result_from_json(doc, "result.json");
     REQUIRE(read.has_value());
-    CHECK(lg::reports::to_json(read->result, read->checks).dump() == doc.dump());
+    CHECK(lg::reports::to_json(*read, read->checks).dump() == doc.dump());
   }
   SECTION("from its text, as a file holds it") {
     const auto read = lg::reports::result_from_json(json::parse(doc.dump(1)), "result.json");
     REQUIRE(read.has_value());
-    CHECK(lg::reports::to_json(read->result, read->checks).dump() == doc.dump());
+    CHECK(lg::reports::to_json(*read, read->checks).dump() == doc.dump());
   }
 }
 
 TEST_CASE("result reader: measurements decode to the original values", "[reports]") {
-  const auto original = full_result();
+  const auto full = full_result();
+  const auto& original = full.result;
   const auto read = lg::reports::result_from_json(full_doc(), "result.json");
   REQUIRE(read.has_value());
   const auto& r = read->result;
+  const auto& observed = read->observed;
   REQUIRE(r.steps.size() == original.steps.size());
   for (std::size_t i = 0; i < r.steps.size(); ++i) {
     CAPTURE(i);
@@ -218,12 +229,12 @@ TEST_CASE("result reader: measurements decode to the original values", "[reports
   CHECK(r.timeline[5].replicas == 2);
   CHECK(r.timeline[5].counters == original.timeline[5].counters);
   CHECK(r.timeline[6].rss_kb == original.timeline[6].rss_kb);
-  REQUIRE(r.stack_events.size() == 2);
-  CHECK(r.stack_events[0].own_s == -1);
-  CHECK(r.stack_events[1].own_s == 12.5);
-  REQUIRE(r.replica_load.size() == 2);
-  CHECK(r.replica_load[1].server == "r2");
-  CHECK(r.replica_load[1].fair_share == 349.5);
+  REQUIRE(observed.events.size() == 2);
+  CHECK(observed.events[0].own_s == -1);
+  CHECK(observed.events[1].own_s == 12.5);
+  REQUIRE(observed.replica_load.size() == 2);
+  CHECK(observed.replica_load[1].server == "r2");
+  CHECK(observed.replica_load[1].fair_share == 349.5);
 }
 
 TEST_CASE("result reader: the plan, the checks and the verdict come back", "[reports]") {
@@ -238,12 +249,17 @@ TEST_CASE("result reader: the plan, the checks and the verdict come back", "[rep
   CHECK(p.seed == want.seed);
   CHECK(p.max_dispatch_lag_ns == 20'000'000);
   CHECK(p.late_threshold_ns == 5'000'000);
-  CHECK(p.slos == want.slos);
+  std::vector<std::string> slos;
+  for (const auto& slo : read->slos) slos.push_back(lg::validators::slo_source(slo));
+  CHECK(slos == kSloTexts);
+  REQUIRE(read->slos.size() == 3);
+  CHECK(read->slos[1].scope == lg::validators::Scope::kRun);
   CHECK(p.requests[1].headers == want.requests[1].headers);
-  CHECK(p.stack.max_replicas == 4);
-  CHECK(p.stack.autoscaler.algorithm == "target_tracking");
-  CHECK(p.stack.autoscaler.cooldown_ns == 2'500'000'000);
-  CHECK(p.stack.autoscaler.scale_down_rps == 12.25);
+  REQUIRE(read->stack.has_value());
+  CHECK(read->stack->max_replicas == 4);
+  CHECK(read->stack->autoscaler.algorithm == "target_tracking");
+  CHECK(read->stack->autoscaler.cooldown_ns == 2'500'000'000);
+  CHECK(read->stack->autoscaler.scale_down_rps == 12.25);
   REQUIRE(read->checks.size() == 2);
   CHECK(read->checks[1].name == "error_rate");
   CHECK_FALSE(read->checks[1].passed);
@@ -267,13 +283,13 @@ TEST_CASE("result reader: files from before the added fields read with defaults"
   const auto read = lg::reports::result_from_json(doc, "result.json");
   REQUIRE(read.has_value());
   const auto& r = read->result;
-  CHECK(r.plan.slos.empty());
-  CHECK_FALSE(r.plan.stack.enabled);
+  CHECK(read->slos.empty());
+  CHECK_FALSE(read->stack.has_value());
   CHECK(r.plan.max_dispatch_lag_ns == lg::RunPlan{}.max_dispatch_lag_ns);
   CHECK(r.started_unix_ms == 1795321201250.0);  // from started_at
-  CHECK(r.replica_load.empty());
+  CHECK(read->observed.replica_load.empty());
   CHECK(r.generator.lag == r.total.lag);
-  CHECK(r.stack_events[1].own_s == -1);
+  CHECK(read->observed.events[1].own_s == -1);
   CHECK_FALSE(r.plan.preconnect);
   CHECK(r.steps[2].replicas.max == -1);
   CHECK(r.steps[2].replicas.mean == -1);
@@ -336,7 +352,7 @@ TEST_CASE("result reader: a stored file reads back, a bad or missing one is name
       CAPTURE(path);
       const auto read = lg::reports::read_result(path);
       REQUIRE(read.has_value());
-      CHECK(lg::reports::to_json(read->result, read->checks) == full_doc());
+      CHECK(lg::reports::to_json(*read, read->checks) == full_doc());
     }
   }
   SECTION("not JSON at all") {

@@ -234,21 +234,23 @@ std::string lines(const Strings& items) {
 // field both known and unknown: replicas unread during the warm-up step (its timeline seconds
 // and its summary), an event the autoscaler logged without its own clock, a request with
 // headers and a body, and the replicas' load.
-lg::RunResult rich_result() {
-  auto r = lg::test::fixture_result();
+lg::reports::RunRecord rich_result() {
+  auto rec = lg::test::fixture_result();
+  auto& r = rec.result;
   const auto warmup_end = r.steps[0].end_ns / 1'000'000'000;
   for (auto& p : r.timeline) {
     if (p.second < warmup_end) p.replicas = p.healthy = -1;
   }
   r.steps[0].replicas = {};
-  r.stack_events[0].own_s = -1;
+  rec.observed.events[0].own_s = -1;
   r.plan.requests.push_back({"POST",
                              "/api/item",
                              {{"Content-Type", "application/json"}, {"X-Run", "schema"}},
                              R"({"name": "n{{seq}}"})",
                              3});
-  r.replica_load = {{"r1", 2940, 2881.5, 60}, {"r2", 2833, 2881.5, 60}, {"r3", 1710, 1702.0, 38}};
-  return r;
+  rec.observed.replica_load = {
+      {"r1", 2940, 2881.5, 60}, {"r2", 2833, 2881.5, 60}, {"r3", 1710, 1702.0, 38}};
+  return rec;
 }
 
 json rich_doc() {

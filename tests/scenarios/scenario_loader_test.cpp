@@ -1,4 +1,4 @@
-// Scenario files -> RunPlan (DESIGN.md section 6): a good file gives the expected typed plan;
+// Scenario files -> Scenario (DESIGN.md section 6): a good file gives the expected typed plan;
 // every kind of mistake is an error naming the file, the JSON pointer and the bad value; and all
 // errors of a file are reported together. Also: every shipped scenario file loads cleanly.
 #include "scenarios/scenario_loader.h"
@@ -72,9 +72,9 @@ TEST_CASE("scenario: request headers keep the file's order", "[scenario]") {
                R"([{"path": "/", "headers": {"Z-First": "1", "A-Second": "2"}}])"),
       "order.json");
   REQUIRE(r.has_value());
-  REQUIRE(r->requests[0].headers.size() == 2);
-  CHECK(r->requests[0].headers[0].first == "Z-First");
-  CHECK(r->requests[0].headers[1].first == "A-Second");
+  REQUIRE(r->run.requests[0].headers.size() == 2);
+  CHECK(r->run.requests[0].headers[0].first == "Z-First");
+  CHECK(r->run.requests[0].headers[1].first == "A-Second");
 }
 
 TEST_CASE("scenario: a complete file gives the expected RunPlan", "[scenario]") {
@@ -103,19 +103,20 @@ TEST_CASE("scenario: a complete file gives the expected RunPlan", "[scenario]") 
   INFO((plan ? std::string() : plan.error().to_string()));
   REQUIRE(plan.has_value());
 
-  CHECK(plan->name == "mix");
-  CHECK(plan->target.host == "10.0.0.5");
-  CHECK(plan->target.port == 8081);
-  CHECK(plan->target.base_path == "/api");  // trailing '/' dropped: request paths start with '/'
-  CHECK(plan->arrival == lg::Arrival::kPoisson);
-  CHECK(plan->mode == lg::LoopMode::kOpen);
-  CHECK(plan->timeout_ns == 2'500'000'000);
-  CHECK(plan->connections == 4000);  // >= 1500/s x 2.5 s (cross_field_test.cpp)
-  CHECK(plan->threads == 3);
-  CHECK(plan->seed == 42);
+  CHECK(plan->run.name == "mix");
+  CHECK(plan->run.target.host == "10.0.0.5");
+  CHECK(plan->run.target.port == 8081);
+  CHECK(plan->run.target.base_path ==
+        "/api");  // trailing '/' dropped: request paths start with '/'
+  CHECK(plan->run.arrival == lg::Arrival::kPoisson);
+  CHECK(plan->run.mode == lg::LoopMode::kOpen);
+  CHECK(plan->run.timeout_ns == 2'500'000'000);
+  CHECK(plan->run.connections == 4000);  // >= 1500/s x 2.5 s (cross_field_test.cpp)
+  CHECK(plan->run.threads == 3);
+  CHECK(plan->run.seed == 42);
 
-  REQUIRE(plan->requests.size() == 2);
-  const auto& get = plan->requests[0];
+  REQUIRE(plan->run.requests.size() == 2);
+  const auto& get = plan->run.requests[0];
   CHECK(get.method == "GET");
   CHECK(get.path == "/item?id={{rand 1 10}}");
   CHECK(get.weight == 9);
@@ -124,7 +125,7 @@ TEST_CASE("scenario: a complete file gives the expected RunPlan", "[scenario]") 
   CHECK(get.headers.size() == 2);
   CHECK(headers ==
         std::map<std::string, std::string>{{"Accept", "application/json"}, {"X-Trace", "abc"}});
-  const auto& post = plan->requests[1];
+  const auto& post = plan->run.requests[1];
   CHECK(post.method == "POST");
   CHECK(post.path == "/item");
   CHECK(post.body == R"({"a": 1})");
@@ -132,8 +133,8 @@ TEST_CASE("scenario: a complete file gives the expected RunPlan", "[scenario]") 
   CHECK(post.headers.empty());
 
   // 3 steps in the file; the ramp adds a warmup step from the previous rate before step 2.
-  REQUIRE(plan->steps.size() == 4);
-  const auto& s0 = plan->steps[0];
+  REQUIRE(plan->run.steps.size() == 4);
+  const auto& s0 = plan->run.steps[0];
   CHECK(s0.users == 10);
   CHECK(s0.start_rate == Approx(20.0));  // 10 users x 2/s
   CHECK(s0.end_rate == Approx(20.0));
@@ -141,7 +142,7 @@ TEST_CASE("scenario: a complete file gives the expected RunPlan", "[scenario]") 
   CHECK_FALSE(s0.warmup);
   CHECK(s0.label == "10 users");
 
-  const auto& ramp = plan->steps[1];
+  const auto& ramp = plan->run.steps[1];
   CHECK(ramp.users == 50);
   CHECK(ramp.start_rate == Approx(20.0));
   CHECK(ramp.end_rate == Approx(100.0));
@@ -149,14 +150,14 @@ TEST_CASE("scenario: a complete file gives the expected RunPlan", "[scenario]") 
   CHECK(ramp.warmup);
   CHECK_THAT(ramp.label, Contains("50 users"));
 
-  const auto& s1 = plan->steps[2];
+  const auto& s1 = plan->run.steps[2];
   CHECK(s1.users == 50);
   CHECK(s1.start_rate == Approx(100.0));
   CHECK(s1.end_rate == Approx(100.0));
   CHECK(s1.duration_ns == 60'000'000'000);
   CHECK_FALSE(s1.warmup);
 
-  const auto& s2 = plan->steps[3];
+  const auto& s2 = plan->run.steps[3];
   CHECK(s2.users == 0);
   CHECK(s2.start_rate == Approx(1500.0));
   CHECK(s2.end_rate == Approx(1500.0));
@@ -172,16 +173,16 @@ TEST_CASE("scenario: defaults for the optional keys", "[scenario]") {
   INFO((plan ? std::string() : plan.error().to_string()));
   REQUIRE(plan.has_value());
   const lg::RunPlan defaults;
-  CHECK(plan->target.host == "h");
-  CHECK(plan->target.port == 80);
-  CHECK(plan->target.base_path.empty());
-  CHECK(plan->arrival == lg::Arrival::kConstant);
-  CHECK(plan->timeout_ns == defaults.timeout_ns);
-  REQUIRE(plan->requests.size() == 1);
-  CHECK(plan->requests[0].method == "GET");
-  CHECK(plan->requests[0].path == "/");
-  REQUIRE(plan->steps.size() == 1);
-  CHECK(plan->steps[0].start_rate == Approx(3.0));  // rate_per_user defaults to 1/s
+  CHECK(plan->run.target.host == "h");
+  CHECK(plan->run.target.port == 80);
+  CHECK(plan->run.target.base_path.empty());
+  CHECK(plan->run.arrival == lg::Arrival::kConstant);
+  CHECK(plan->run.timeout_ns == defaults.timeout_ns);
+  REQUIRE(plan->run.requests.size() == 1);
+  CHECK(plan->run.requests[0].method == "GET");
+  CHECK(plan->run.requests[0].path == "/");
+  REQUIRE(plan->run.steps.size() == 1);
+  CHECK(plan->run.steps[0].start_rate == Approx(3.0));  // rate_per_user defaults to 1/s
 }
 
 TEST_CASE("scenario: a ramp on the first step starts from 0; a zero ramp adds no step",
@@ -192,16 +193,16 @@ TEST_CASE("scenario: a ramp on the first step starts from 0; a zero ramp adds no
       kFile);
   INFO((plan ? std::string() : plan.error().to_string()));
   REQUIRE(plan.has_value());
-  REQUIRE(plan->steps.size() == 3);
-  CHECK(plan->steps[0].warmup);
-  CHECK(plan->steps[0].start_rate == 0.0);
-  CHECK(plan->steps[0].end_rate == Approx(2.0));  // 4 users x 0.5/s
-  CHECK(plan->steps[0].duration_ns == 3'000'000'000);
-  CHECK(plan->steps[1].start_rate == Approx(2.0));
-  CHECK(plan->steps[1].duration_ns == 10'000'000'000);
-  CHECK(plan->steps[2].start_rate == Approx(4.0));
-  CHECK(plan->steps[2].end_rate == Approx(4.0));
-  CHECK_FALSE(plan->steps[2].warmup);
+  REQUIRE(plan->run.steps.size() == 3);
+  CHECK(plan->run.steps[0].warmup);
+  CHECK(plan->run.steps[0].start_rate == 0.0);
+  CHECK(plan->run.steps[0].end_rate == Approx(2.0));  // 4 users x 0.5/s
+  CHECK(plan->run.steps[0].duration_ns == 3'000'000'000);
+  CHECK(plan->run.steps[1].start_rate == Approx(2.0));
+  CHECK(plan->run.steps[1].duration_ns == 10'000'000'000);
+  CHECK(plan->run.steps[2].start_rate == Approx(4.0));
+  CHECK(plan->run.steps[2].end_rate == Approx(4.0));
+  CHECK_FALSE(plan->run.steps[2].warmup);
 }
 
 TEST_CASE("scenario: each mistake is one error with the file, the pointer and the bad value",
@@ -376,13 +377,13 @@ TEST_CASE("scenario: without a target, the embedded stack is used", "[scenario]"
           "steps": [{"users": 1, "duration": "1s"}]})",
       kFile);
   REQUIRE(got.has_value());
-  CHECK(got->stack.enabled);
-  CHECK(got->stack.min_replicas == 3);
-  CHECK(got->stack.max_replicas == 6);
-  CHECK(got->stack.fpm_children == 8);
+  CHECK(got->stack.has_value());
+  CHECK(got->stack->min_replicas == 3);
+  CHECK(got->stack->max_replicas == 6);
+  CHECK(got->stack->fpm_children == 8);
   const auto with_target = lg::scenarios::parse_scenario(scenario(""), kFile);
   REQUIRE(with_target.has_value());
-  CHECK_FALSE(with_target->stack.enabled);
+  CHECK_FALSE(with_target->stack.has_value());
 }
 
 TEST_CASE("scenario: errors in several places and levels all come out", "[scenario]") {
@@ -448,6 +449,6 @@ TEST_CASE("scenario: every shipped scenario file loads without errors", "[scenar
     const auto got = lg::scenarios::load_scenario(f);
     INFO((got ? std::string() : got.error().to_string()));
     CHECK(got.has_value());
-    if (got) CHECK_FALSE(got->steps.empty());
+    if (got) CHECK_FALSE(got->run.steps.empty());
   }
 }

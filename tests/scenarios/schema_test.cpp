@@ -111,34 +111,38 @@ json base_for(const std::string& pointer) {
   return doc;
 }
 
-std::expected<lg::RunPlan, lg::scenarios::LoadErrors> load(const json& doc) {
+std::expected<lg::Scenario, lg::scenarios::LoadErrors> load(const json& doc) {
   return lg::scenarios::parse_scenario(doc.dump(), "probe.json");
 }
 
 // A single-key error at `pointer` (cross-field errors, which have `related` keys, are judged by
 // cross_field_test.cpp).
-bool rejects(const std::expected<lg::RunPlan, lg::scenarios::LoadErrors>& got,
+bool rejects(const std::expected<lg::Scenario, lg::scenarios::LoadErrors>& got,
              const std::string& pointer) {
   if (got) return false;
   return std::any_of(got.error().errors.begin(), got.error().errors.end(),
                      [&](const auto& e) { return e.pointer == pointer && e.related.empty(); });
 }
 
-std::string errors_of(const std::expected<lg::RunPlan, lg::scenarios::LoadErrors>& got) {
+std::string errors_of(const std::expected<lg::Scenario, lg::scenarios::LoadErrors>& got) {
   return got ? std::string("(no errors)") : got.error().to_string();
 }
 
-// The plan's fields a scenario can set, as text, to compare two plans.
-std::string fingerprint(const lg::RunPlan& p) {
-  const auto& a = p.stack.autoscaler;
+// The scenario's fields a file can set, as text, to compare two plans.
+std::string fingerprint(const lg::Scenario& sc) {
+  const auto& p = sc.run;
+  const lg::StackSpec stack = sc.stack.value_or(lg::StackSpec{});
+  const auto& a = stack.autoscaler;
+  json slos = json::array();
+  for (const auto& s : sc.slos) slos.push_back(lg::validators::slo_source(s));
   json f = {p.name,
             p.target.host,
             p.target.port,
             p.target.base_path,
-            p.stack.enabled,
-            p.stack.min_replicas,
-            p.stack.max_replicas,
-            p.stack.fpm_children,
+            sc.stack.has_value(),
+            stack.min_replicas,
+            stack.max_replicas,
+            stack.fpm_children,
             a.enabled,
             a.algorithm,
             a.check_interval_ns,
@@ -160,7 +164,7 @@ std::string fingerprint(const lg::RunPlan& p) {
             p.threads,
             p.timeout_ns,
             p.seed,
-            p.slos};
+            slos};
   for (const auto& r : p.requests) f.push_back({r.method, r.path, r.headers, r.body, r.weight});
   for (const auto& s : p.steps) {
     f.push_back({s.label, s.users, s.start_rate, s.end_rate, s.duration_ns, s.warmup});

@@ -57,8 +57,9 @@ std::future<lg::RunResult> run_async(const lg::RunPlan& plan) {
   return std::async(std::launch::async, [plan] {
     lg::engine::RunHooks hooks;
     hooks.handle_signals = false;
-    auto r = lg::engine::run(plan, hooks);
-    return r ? *r : lg::RunResult{};
+    lg::RunResult out;
+    if (auto r = lg::engine::run(plan, hooks)) out = std::move(*r);
+    return out;
   });
 }
 

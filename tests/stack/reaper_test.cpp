@@ -304,10 +304,16 @@ TEST_CASE("kill_recorded stops every group at once, SIGKILL after the grace", "[
 TEST_CASE("run_to_exit records a bring-up tool in pids.tool while it runs", "[reaper]") {
   TempDir tmp;
   const auto out = tmp.path() / "out.txt";
-  // The tool prints its own pid and what the run records about it at that moment.
-  auto rc = lg::stack::detail::run_to_exit(
-      {"/bin/sh", "-c", "echo $$; cat " + (tmp.path() / "pids.tool").string()}, out, 10s,
-      tmp.path());
+  // The tool prints its own pid and what the run records about it. The record is written just
+  // after the spawn, so the tool first waits (a bounded busy loop) until it is there.
+  const auto record = (tmp.path() / "pids.tool").string();
+  auto rc =
+      lg::stack::detail::run_to_exit({"/bin/sh", "-c",
+                                      "i=0; while [ ! -s " + record +
+                                          " ] && [ $i -lt 1000000 ]; do i=$((i+1)); done; echo $$; "
+                                          "cat " +
+                                          record},
+                                     out, 10s, tmp.path());
   REQUIRE(rc);
   CHECK(*rc == 0);
   std::istringstream said(lg::test::read_file(out));

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "parsed_slos.h"
 #include "validators/evaluate.h"
 #include "validators/verdict.h"
 
@@ -15,17 +16,21 @@ using lg::validators::Scope;
 
 namespace {
 
-std::vector<Check> judge(const std::string& text, const lg::RunResult& r,
-                         Scope scope = Scope::kBoth) {
+// A run of the embedded stack: what the engine measured and what it saw of the stack.
+struct ScaledRun : lg::RunResult {
+  lg::StackRecord stack;
+};
+
+std::vector<Check> judge(const std::string& text, const ScaledRun& r, Scope scope = Scope::kBoth) {
   auto slo = lg::validators::parse_slo(text);
   REQUIRE(slo.has_value());
-  return lg::validators::evaluate({*slo}, r, scope);
+  return lg::validators::evaluate({*slo}, r, r.stack, scope);
 }
 
 // Three 20 s steps (0-20 s, 20-40 s, 40-60 s) of a run that scales 2 -> 3 -> 4 and back to 2;
 // one second of the timeline per entry of `replicas`, all healthy, no failures.
-lg::RunResult scaling_run() {
-  lg::RunResult r;
+ScaledRun scaling_run() {
+  ScaledRun r;
   for (int i = 0; i < 3; ++i) {
     lg::StepResult s;
     s.plan.label = std::to_string((i + 1) * 10) + " users";
@@ -48,7 +53,7 @@ lg::RunResult scaling_run() {
     e.type = type;
     e.from = from;
     e.to = to;
-    r.stack_events.push_back(e);
+    r.stack.events.push_back(e);
   };
   event(26.2, "scale_up", 2, 3);
   event(34.2, "scale_up", 3, 4);
@@ -94,16 +99,16 @@ TEST_CASE("autoscaling: the cooldown check uses the autoscaler's own clock", "[a
   CHECK_FALSE(judge("scale_gap >= 8.1s", r, Scope::kRun)[0].passed);
   CHECK(judge("scale_gap.max == 13s", r, Scope::kRun)[0].passed);
   // Wall-clock times off by 5 ms do not matter when the autoscaler's clock is known...
-  r.stack_events[1].t_s -= 0.005;
+  r.stack.events[1].t_s -= 0.005;
   CHECK(judge("scale_gap >= 8s", r, Scope::kRun)[0].passed);
   // ...and are used when it is not.
-  for (auto& e : r.stack_events) e.own_s = -1;
+  for (auto& e : r.stack.events) e.own_s = -1;
   CHECK_FALSE(judge("scale_gap >= 8s", r, Scope::kRun)[0].passed);
 }
 
 TEST_CASE("autoscaling: fewer than two scale events cannot break a cooldown", "[autoscaling]") {
   auto r = scaling_run();
-  r.stack_events.resize(1);
+  r.stack.events.resize(1);
   auto c = judge("scale_gap >= 20s", r, Scope::kRun);
   CHECK(c[0].passed);
   CHECK_THAT(c[0].explanation, Contains("fewer than two scale events"));
@@ -125,14 +130,14 @@ TEST_CASE("autoscaling: failures around a scale event are counted, others are no
 TEST_CASE("autoscaling: balance is the highest over the lowest share of an even split",
           "[autoscaling]") {
   auto r = scaling_run();
-  r.replica_load = {{"web1", 1200, 1000, 60}, {"web2", 900, 1000, 60}, {"web3", 50, 40, 20}};
+  r.stack.replica_load = {{"web1", 1200, 1000, 60}, {"web2", 900, 1000, 60}, {"web3", 50, 40, 20}};
   auto c = judge("balance <= 1.5", r);
   REQUIRE(c.size() == 1);  // run scope only
   CHECK(c[0].passed);
   CHECK(c[0].observed == "1.33");  // web3 has under 100 requests of even share: left out
   CHECK_THAT(c[0].explanation, Contains("web1") && Contains("web2"));
   CHECK_FALSE(judge("balance <= 1.3", r)[0].passed);
-  r.replica_load.resize(1);
+  r.stack.replica_load.resize(1);
   auto none = judge("balance <= 1.5", r);
   CHECK_FALSE(none[0].passed);
   CHECK(none[0].observed == "no data");
@@ -142,7 +147,7 @@ TEST_CASE("autoscaling: an unhealthy replica left in the balancer is timed", "[a
   auto r = scaling_run();
   CHECK(judge("unhealthy < 3s", r, Scope::kRun)[0].passed);
   for (std::size_t t = 41; t <= 44; ++t) r.timeline[t].healthy = 3;  // one of 4 DOWN for 4 s
-  r.timeline[50].healthy = 1;                                // and 1 s later on
+  r.timeline[50].healthy = 1;                                        // and 1 s later on
   auto c = judge("unhealthy < 3s", r, Scope::kRun);
   CHECK_FALSE(c[0].passed);
   CHECK(c[0].observed == "4.00s");
@@ -156,8 +161,8 @@ TEST_CASE("autoscaling: an unhealthy replica left in the balancer is timed", "[a
 TEST_CASE("autoscaling: the whole verdict puts environment failures before SLOs", "[autoscaling]") {
   auto r = scaling_run();
   r.total.counters.responses = 300;
-  auto v =
-      lg::validators::judge_run(r, {"run: scale_gap >= 8s", "replicas >= 9 within 5s of step 1"});
+  auto v = lg::validators::judge_run(
+      r, slos({"run: scale_gap >= 8s", "replicas >= 9 within 5s of step 1"}), r.stack);
   CHECK(v.environment == 2);  // open loop: schedule and reachability
   CHECK(lg::validators::exit_code(v, false) == 1);
   CHECK(lg::validators::exit_code(v, true) == 130);

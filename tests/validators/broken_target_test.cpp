@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "loadgen/core/exit_codes.h"
+#include "parsed_slos.h"
 #include "validators/verdict.h"
 
 using Catch::Matchers::Contains;
@@ -71,7 +72,7 @@ TEST_CASE("verdict: no good response fails target_reachable, whatever the kind",
     CHECK_THAT(lg::validators::verdict_table(v), Contains("no SLO given"));
   }
   // One good response is enough for the environment; the SLOs judge the rest.
-  const auto v = judge_run(run_with(1, 149, ErrorKind::kTimeout), {"error_rate < 5%"});
+  const auto v = judge_run(run_with(1, 149, ErrorKind::kTimeout), slos({"error_rate < 5%"}));
   CHECK(named(v, "target_reachable").passed);
   CHECK(lg::validators::exit_code(v, false) == lg::kExitSloFailed);
 }
@@ -79,8 +80,8 @@ TEST_CASE("verdict: no good response fails target_reachable, whatever the kind",
 TEST_CASE("verdict: a percentile among timeouts is a lower bound", "[validators][broken]") {
   // Half the arrivals timed out at 1 s: p50 is exact (2 ms), p99 is "at least 1 s".
   const auto r = run_with(100, 100, ErrorKind::kTimeout);
-  const auto v = judge_run(r, {"run: p99 < 10ms", "run: p99 < 10s", "run: p99 > 500ms",
-                               "run: p25 < 10ms", "run: service.p99 <= 5s"});
+  const auto v = judge_run(r, slos({"run: p99 < 10ms", "run: p99 < 10s", "run: p99 > 500ms",
+                                    "run: p25 < 10ms", "run: service.p99 <= 5s"}));
   const auto& below = named(v, "p99 < 10ms");
   CHECK_FALSE(below.passed);
   CHECK(below.observed.starts_with(">= "));

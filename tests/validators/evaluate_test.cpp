@@ -1,5 +1,6 @@
 // Evaluation of SLOs on hand-built RunResults: values whose percentiles are known by hand.
 #include "validators/evaluate.h"
+#include "parsed_slos.h"
 
 #include <catch2/catch.hpp>
 
@@ -13,12 +14,6 @@ using lg::validators::evaluate;
 using lg::validators::Scope;
 
 namespace {
-
-std::vector<lg::validators::Slo> slos(std::vector<std::string> texts) {
-  auto r = lg::validators::parse_slos(texts);
-  REQUIRE(r.has_value());
-  return *r;
-}
 
 // A 10 s step whose latencies are first_ms .. first_ms + 99 ms (one each), with `failed`
 // extra 5xx responses, and `replicas` per second in the run's timeline.

@@ -1,4 +1,4 @@
-#include "loadgen/core/replica_load.h"
+#include "stack/model/replica_load.h"
 
 namespace lg {
 

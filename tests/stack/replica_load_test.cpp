@@ -1,7 +1,7 @@
 // ReplicaLoadTracker: per-replica traffic against an even split, from cumulative counters.
 #include <catch2/catch.hpp>
 
-#include "loadgen/core/replica_load.h"
+#include "stack/model/replica_load.h"
 
 namespace {
 
