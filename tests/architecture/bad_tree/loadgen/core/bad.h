@@ -1,0 +1,3 @@
+// A core header that reaches for libuv: forbidden.
+#pragma once
+#include <uv.h>

@@ -1,0 +1,2 @@
+// reports/ reaching into the engine: forbidden.
+#include "loadgen/engine/worker.h"
