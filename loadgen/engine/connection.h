@@ -1,6 +1,7 @@
 // One keep-alive HTTP/1.1 client connection, owned by one worker thread. At most one request
 // is in flight (no pipelining). The connection reports outcomes to its owner and never decides
-// what they mean for the run; it never throws out of a libuv callback.
+// what they mean for the run; it never throws out of a libuv callback. The bytes travel over a
+// Transport (transport.h) that owns the socket; the connection only speaks HTTP.
 #pragma once
 #include <uv.h>
 
@@ -9,6 +10,8 @@
 
 #include "loadgen/core/counters.h"
 #include "loadgen/core/pacer.h"
+#include "loadgen/engine/transport.h"
+#include "loadgen/engine/transport_factory.h"
 #include "loadgen/http/response_parser.h"
 
 namespace lg::engine {
@@ -24,7 +27,9 @@ class ConnectionOwner {
   virtual void on_failure(Connection& c, ErrorKind kind) = 0;  // request failed; closing
   virtual void on_idle_closed(Connection& c) = 0;              // server closed an idle conn
   virtual void on_closed(Connection& c) = 0;                   // handle closed; reusable
-  virtual uv_buf_t* read_buffer() = 0;                         // shared per-loop read buffer
+  // A per-loop read buffer shared by the loop's connections, asked for at each open(); it
+  // must outlive them.
+  virtual uv_buf_t* read_buffer() = 0;
 
  protected:
   ~ConnectionOwner() = default;
@@ -36,11 +41,13 @@ struct InFlight {
   std::int64_t sent_ns = 0;  // actual send, ns since the run's start
 };
 
-class Connection {
+class Connection final : private TransportOwner {
  public:
   enum class State : std::uint8_t { kClosed, kConnecting, kIdle, kBusy, kClosing };
 
-  Connection(ConnectionOwner& owner, std::size_t write_capacity);
+  // The transport is made here, once: reconnects reuse it.
+  Connection(ConnectionOwner& owner, std::size_t write_capacity,
+             const TransportFactory& transports);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -68,26 +75,24 @@ class Connection {
   std::int32_t idle_slot = -1;
 
  private:
-  static void on_connect(uv_connect_t* req, int status);
-  static void on_alloc(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf);
-  static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
-  static void on_write(uv_write_t* req, int status);
-  static void on_close(uv_handle_t* h);
-  void consume(const char* data, std::size_t len);
-  void on_eof();
+  // TransportOwner
+  void on_transport_connected() override;
+  void on_transport_connect_failed(int status) override;
+  void on_transport_read(const char* data, std::size_t len) override;
+  void on_transport_eof() override;
+  void on_transport_read_error(int status) override;
+  void on_transport_write_done(int status) override;
+  void on_transport_closed() override;
+
   void fail(ErrorKind kind);
-  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
 
   ConnectionOwner& owner_;
-  uv_tcp_t tcp_{};
-  uv_connect_t connect_req_{};
-  uv_write_t write_req_{};
+  std::unique_ptr<Transport> transport_;
   http::ResponseParser parser_;
   InFlight request_{};
   std::unique_ptr<char[]> wbuf_;
   std::size_t wcap_;
   State state_ = State::kClosed;
-  bool writing_ = false;  // a uv_write is pending: its callback must run before close completes
 };
 
 }  // namespace lg::engine

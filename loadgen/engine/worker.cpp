@@ -65,6 +65,7 @@ Worker::Worker(const WorkerConfig& cfg)
               cfg.plan->shard_index + std::uint64_t{cfg.id} * cfg.plan->shard_count,
               std::uint64_t{cfg.plan->shard_count} * cfg.workers),
       queue_(cfg.queue_capacity),
+      transports_(cfg.transport),
       read_storage_(std::make_unique<char[]>(kReadBufferBytes)),
       steps_(std::max<std::size_t>(1, cfg.plan->steps.size())) {
   read_buf_ = uv_buf_init(read_storage_.get(), kReadBufferBytes);
@@ -199,7 +200,7 @@ Connection* Worker::acquire_closed() {
   }
   if (conns_.size() >= cfg_.connections) return nullptr;
   ConnectionOwner& owner = *this;
-  conns_.push_back(std::make_unique<Connection>(owner, cfg_.mix->max_size()));
+  conns_.push_back(std::make_unique<Connection>(owner, cfg_.mix->max_size(), transports_));
   return conns_.back().get();
 }
 

@@ -15,9 +15,10 @@
 #include "loadgen/core/snapshot.h"
 #include "loadgen/engine/arrival_queue.h"
 #include "loadgen/engine/connection.h"
+#include "loadgen/engine/precise_timer.h"
 #include "loadgen/engine/snapshot_sink.h"
+#include "loadgen/engine/transport_factory.h"
 #include "loadgen/http/request_template.h"
-#include "loadgen/net/precise_timer.h"
 
 namespace lg::engine {
 
@@ -35,6 +36,7 @@ struct WorkerConfig {
   // After the schedule's end, requests in flight get their own timeout to finish, but at most
   // this long (ns); any still in flight then are `abandoned`.
   std::int64_t drain_limit_ns = 30'000'000'000;
+  TransportKind transport = TransportKind::kTcp;  // what the connections' bytes travel over
   SnapshotSink* sink = nullptr;
 };
 
@@ -114,9 +116,10 @@ class Worker final : private ConnectionOwner {
   uv_timer_t timeout_timer_{};
   uv_timer_t deadline_timer_{};
   uv_timer_t reconnect_timer_{};  // closed loop / preconnect: back-off after failed connects
-  net::PreciseTimer pacer_timer_;
+  PreciseTimer pacer_timer_;
   ArrivalCursor cursor_;
   ArrivalQueue queue_;
+  TransportFactory transports_;
   std::vector<std::unique_ptr<Connection>> conns_;
   std::vector<Connection*> idle_;        // connected, no request: reused LIFO (warm caches)
   std::vector<Connection*> closed_;      // objects whose handle is closed: reopened on demand

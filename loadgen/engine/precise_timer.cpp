@@ -1,11 +1,11 @@
-#include "loadgen/net/precise_timer.h"
+#include "loadgen/engine/precise_timer.h"
 
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 
-namespace lg::net {
+namespace lg::engine {
 
 int PreciseTimer::init(uv_loop_t* loop, Callback cb, void* data) {
   fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -56,4 +56,4 @@ void PreciseTimer::on_poll(uv_poll_t* handle, int status, int /*events*/) {
   if (status == 0) self->cb_(self->data_);
 }
 
-}  // namespace lg::net
+}  // namespace lg::engine

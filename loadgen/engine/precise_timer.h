@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-namespace lg::net {
+namespace lg::engine {
 
 class PreciseTimer {
  public:
@@ -35,4 +35,4 @@ class PreciseTimer {
   bool open_ = false;
 };
 
-}  // namespace lg::net
+}  // namespace lg::engine
