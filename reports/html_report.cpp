@@ -32,7 +32,8 @@ std::string body(const StoredResult& stored) {
   return "<body data-ready=\"0\" data-charts=\"0\" data-errors=\"\">\n<main>\n" +
          verdict_section(stored) + checks_section(stored.checks) + timeline_section(r) +
          steps_section(r) + spectrum_section() + generator_section(r) + events_section(r) +
-         scenario_section(r) + "<footer>Rendered by loadgen " + escape_html(kVersion) +
+         actions_section(r) + scenario_section(r) + "<footer>Rendered by loadgen " +
+         escape_html(kVersion) +
          " from result.json. Self-contained: charts by Chart.js (MIT), inlined.</footer>\n"
          "</main>\n";
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "loadgen/core/url.h"
+#include "scenarios/action_list.h"
 #include "scenarios/cross_field.h"
 #include "scenarios/reader.h"
 #include "validators/slo.h"
@@ -404,6 +405,7 @@ void read_plan(Reader& r, const json& doc, RunPlan& plan) {
   }
   if (doc.contains("seed")) plan.seed = r.integer(doc["seed"], "/seed", 0, UINT64_MAX);
   if (doc.contains("slo")) read_slo(r, doc["slo"], plan);
+  if (doc.contains("actions")) detail::read_actions(r, doc["actions"], plan);  // after steps
   detail::check_cross_fields(r, doc, plan, rates);
 }
 

@@ -58,7 +58,9 @@ std::future<lg::RunResult> run_async(const lg::RunPlan& plan) {
     lg::engine::RunHooks hooks;
     hooks.handle_signals = false;
     auto r = lg::engine::run(plan, hooks);
-    return r ? *r : lg::RunResult{};
+    // Not `r ? *r : RunResult{}`: GCC 12 warns (maybe-uninitialized) on that temporary.
+    if (!r) return lg::RunResult{};
+    return std::move(*r);
   });
 }
 
