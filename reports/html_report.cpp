@@ -32,7 +32,7 @@ std::string body(const StoredResult& stored) {
   return "<body data-ready=\"0\" data-charts=\"0\" data-errors=\"\">\n<main>\n" +
          verdict_section(stored) + checks_section(stored.checks) + timeline_section(stored) +
          steps_section(r) + spectrum_section() + generator_section(r) +
-         events_section(stored.observed) + scenario_section(stored) +
+         events_section(stored.observed) + actions_section(r) + scenario_section(stored) +
          "<footer>Rendered by loadgen " + escape_html(kVersion) +
          " from result.json. Self-contained: charts by Chart.js (MIT), inlined.</footer>\n"
          "</main>\n";

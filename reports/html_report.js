@@ -10,7 +10,7 @@
   const RIGHT_AXIS = 56;
   const PALETTE = ['#0969da', '#1a7f37', '#bf3989', '#bc4c00', '#8250df', '#1b7c83',
                    '#cf222e', '#6e7781', '#9a6700', '#0550ae'];
-  const EVENT_COLORS = {scale_up: '#1a7f37', scale_down: '#bc4c00'};
+  const EVENT_COLORS = {scale_up: '#1a7f37', scale_down: '#bc4c00', action: '#0550ae'};
   const ERROR_COLORS = {connect: '#cf222e', timeout: '#bc4c00', read: '#8250df',
                         write: '#bf3989', parse: '#6e7781', http_4xx: '#9a6700',
                         http_5xx: '#a40e26'};
@@ -89,7 +89,7 @@
       ctx.lineTo(px, area.bottom);
       ctx.stroke();
       // Staggered in three rows so that events close in time keep readable labels.
-      const label = e.type + ' ' + e.from + '->' + e.to;
+      const label = e.label || e.type + ' ' + e.from + '->' + e.to;  // timed actions: label
       const y = area.bottom - 6 - (i % 3) * 15;
       const w = ctx.measureText(label).width;
       const left = px + 4 + w > area.right ? px - 4 - w : px + 4;
@@ -100,8 +100,8 @@
     });
   }
 
-  // Step boundaries (dashed, labelled at the top) and scale events (solid, labelled at the
-  // bottom) on a chart whose x axis is seconds since the start.
+  // Step boundaries (dashed, labelled at the top) and scale events and fired timed actions
+  // (solid, labelled at the bottom) on a chart whose x axis is seconds since the start.
   const markers = {
     id: 'lgMarkers',
     afterDatasetsDraw: function (chart, args, opts) {

@@ -43,6 +43,21 @@ json events_json(const std::vector<StackEvent>& events) {
   return out;
 }
 
+// Fired timed actions as markers on the same time axis, at their actual time; the label says
+// what and on what, and whether it failed. Actions that never fired have no place on the axis
+// (the "Timed actions" table lists them).
+void add_action_markers(json& events, const std::vector<ActionEvent>& actions) {
+  for (const auto& a : actions) {
+    if (a.fired_ns < 0) continue;
+    const auto label =
+        a.kind + (a.target.empty() ? "" : " " + a.target) + (a.ok ? "" : " (failed)");
+    events.push_back({{"t_s", seconds(a.fired_ns)},
+                      {"type", "action"},
+                      {"label", label},
+                      {"reason", a.outcome}});
+  }
+}
+
 // A per-second latency is null when the second had no responses (all three read 0).
 json latency_or_null(const TimelinePoint& t, double value) {
   const bool none = t.latency.p50 == 0 && t.latency.p95 == 0 && t.latency.p99 == 0;
@@ -146,9 +161,11 @@ json spectrum_points(const Histogram& us) {
 
 json report_data(const StoredResult& stored) {
   const auto& r = stored.result;
+  auto events = events_json(stored.observed.events);
+  add_action_markers(events, r.actions);
   return {{"x_max", x_max(r)},
           {"steps", steps_json(r)},
-          {"events", events_json(stored.observed.events)},
+          {"events", events},
           {"timeline", timeline_json(r.timeline)},
           {"spectrum", spectrum_json(r)}};
 }

@@ -164,6 +164,10 @@ std::string timeline_section(const RunRecord& rec) {
          "<p class=\"hint\">Per second, on one time axis (s since the start). Dashed lines: step "
          "boundaries" +
          (rec.observed.events.empty() ? "" : "; coloured lines: scale events") +
+         (std::any_of(r.actions.begin(), r.actions.end(),
+                      [](const ActionEvent& a) { return a.fired_ns >= 0; })
+              ? "; blue lines: timed actions, when they fired"
+              : "") +
          ". Latency is measured from each request's intended send time." +
          (replicas ? " Replicas are read from the load balancer each second." : "") +
          "</p><div id=\"timeline-charts\"></div></section>\n";
@@ -216,6 +220,21 @@ std::string events_section(const StackRecord& observed) {
   }
   return "<section id=\"events\"><h2>Scale events</h2>\n<table><thead><tr><th>t (s)</th>"
          "<th>event</th><th>replicas</th><th>reason</th></tr></thead><tbody>\n" +
+         rows + "</tbody></table></section>\n";
+}
+
+std::string actions_section(const RunResult& r) {
+  if (r.actions.empty()) return "";
+  std::string rows;
+  for (const auto& a : r.actions) {
+    const auto fired = a.fired_ns < 0 ? std::string("-") : fixed(seconds(a.fired_ns), 3);
+    rows += "<tr>" + cell(fixed(seconds(a.at_ns), 3), "num") + cell(fired, "num") +
+            text_cell(a.kind) + text_cell(a.target) + text_cell(a.ok ? "ok" : "not ok") +
+            text_cell(a.outcome) + "</tr>\n";
+  }
+  return "<section id=\"actions\"><h2>Timed actions</h2>\n<table><thead><tr><th>planned (s)</th>"
+         "<th>fired (s)</th><th>kind</th><th>target</th><th>ok</th><th>outcome</th></tr></thead>"
+         "<tbody>\n" +
          rows + "</tbody></table></section>\n";
 }
 

@@ -1,7 +1,7 @@
 // The parts of report.html that are text and tables, rendered here as HTML so that they read
 // without JavaScript: the verdict banner, the checks, the per-step table, the generator's
-// health figures, the scale events and the scenario as run. The charts are drawn by the
-// page's script into the empty containers these sections leave (ids "timeline-charts",
+// health figures, the scale events, the timed actions and the scenario as run. The charts are drawn
+// by the page's script into the empty containers these sections leave (ids "timeline-charts",
 // "spectrum-chart", "generator-chart"). Every string from the result is escaped.
 #pragma once
 #include <string>
@@ -21,6 +21,8 @@ std::string spectrum_section();
 std::string generator_section(const RunResult& r);
 // Empty when the run had no scale events.
 std::string events_section(const StackRecord& observed);
+// Every timed action, fired or not, with its outcome; empty when the run had none.
+std::string actions_section(const RunResult& r);
 std::string scenario_section(const RunRecord& rec);
 
 }  // namespace lg::reports

@@ -232,6 +232,20 @@ json replica_load_json(const std::vector<ReplicaLoad>& load) {
   return out;
 }
 
+// Timed actions as the run recorded them: planned and actual time (null: not fired).
+json actions_json(const std::vector<ActionEvent>& events) {
+  json out = json::array();
+  for (const auto& e : events) {
+    out.push_back({{"kind", e.kind},
+                   {"target", e.target},
+                   {"at_s", seconds(e.at_ns)},
+                   {"fired_s", e.fired_ns < 0 ? json(nullptr) : json(seconds(e.fired_ns))},
+                   {"ok", e.ok},
+                   {"outcome", e.outcome}});
+  }
+  return out;
+}
+
 }  // namespace
 
 json to_json(const RunRecord& rec, const std::vector<Check>& checks) {
@@ -276,7 +290,8 @@ json to_json(const RunRecord& rec, const std::vector<Check>& checks) {
           {"timeline", timeline},
           {"generator", generator_json(r.generator)},
           {"stack_events", events_json(rec.observed.events)},
-          {"replica_load", replica_load_json(rec.observed.replica_load)}};
+          {"replica_load", replica_load_json(rec.observed.replica_load)},
+          {"actions", actions_json(r.actions)}};
 }
 
 std::expected<std::filesystem::path, std::string> write_result_file(

@@ -180,6 +180,17 @@ ReplicaLoad read_replica_load(JsonWalker& w, const JsonNode& n) {
   return r;
 }
 
+ActionEvent read_action(JsonWalker& w, const JsonNode& n) {
+  ActionEvent e;
+  e.kind = w.text(w.field(n, "kind"));
+  e.target = w.text(w.field(n, "target"));
+  e.at_ns = w.seconds_ns(w.field(n, "at_s"));
+  if (const auto fired = w.field(n, "fired_s"); !w.is_null(fired)) e.fired_ns = w.seconds_ns(fired);
+  e.ok = w.boolean(w.field(n, "ok"));
+  e.outcome = w.text(w.field(n, "outcome"));
+  return e;
+}
+
 Check read_check(JsonWalker& w, const JsonNode& n) {
   Check c;
   c.name = w.text(w.field(n, "name"));
@@ -217,6 +228,8 @@ void read_measurements(JsonWalker& w, const JsonNode& root, RunRecord& rec) {
   for (const auto& l : w.items(w.optional(root, "replica_load"))) {
     rec.observed.replica_load.push_back(read_replica_load(w, l));
   }
+  // Absent in results written before timed actions existed: none.
+  for (const auto& a : w.items(w.optional(root, "actions"))) r.actions.push_back(read_action(w, a));
 }
 
 // Whether this is a result.json this version reads at all: one line if not.

@@ -73,6 +73,11 @@ std::vector<KeySpec> build_table() {
       {"/slo/replicas", kString, {"within_bounds"}},
       {"/slo/checks", kArray, {}},
       {"/slo/checks/*", kString, {}},
+      {"/actions", kArray, {}},
+      {"/actions/*", kObject, {}},
+      {"/actions/*/at", kString, {}},
+      {"/actions/*/kind", kString, {"noop"}},  // the kinds loadgen/actions/executor.h runs
+      {"/actions/*/target", kString, {}},
   };
 }
 

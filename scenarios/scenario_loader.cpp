@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "loadgen/core/url.h"
+#include "scenarios/action_list.h"
 #include "scenarios/cross_field.h"
 #include "scenarios/reader.h"
 #include "validators/slo.h"
@@ -393,6 +394,7 @@ void read_scenario(Reader& r, const json& doc, Scenario& sc) {
   }
   if (doc.contains("seed")) plan.seed = r.integer(doc["seed"], "/seed", 0, UINT64_MAX);
   if (doc.contains("slo")) read_slo(r, doc["slo"], sc);
+  if (doc.contains("actions")) detail::read_actions(r, doc["actions"], plan);  // after steps
   detail::check_cross_fields(r, doc, sc, rates);
 }
 

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "loadgen/actions/executor.h"
 #include "loadgen/app/interrupt.h"
 #include "loadgen/app/live_line.h"
 #include "loadgen/app/out_dir.h"
@@ -203,6 +204,7 @@ int run_scenario(const Command& cmd, const Scenario& sc, const stack::EmbeddedSt
   const bool live = !cmd.quiet && isatty(STDERR_FILENO);
   engine::RunHooks hooks;
   hooks.stop_flag = &interrupt_flag();
+  hooks.run_action = actions::run_action;  // what each timed action kind does
   if (live) {
     hooks.on_second = [&p](const TimelinePoint& t) {
       std::fprintf(stderr, "%s\n", live_line(t, p).c_str());

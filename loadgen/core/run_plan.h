@@ -46,6 +46,15 @@ struct Target {
 
 enum class LoopMode { kOpen, kClosed };
 
+// A timed action: something done to the system under test at a planned moment of the run
+// (fault injection: kill or pause a replica, ...). Pure data here; what a kind does is up to
+// the executor the app hands the engine (loadgen/actions/), never the engine itself.
+struct TimedAction {
+  std::int64_t at_ns = 0;  // ns since the run's t = 0 (the first step's start), in [0, length)
+  std::string kind;        // the scenario's accepted kinds (scenarios/scenario_keys.cpp): "noop"
+  std::string target;      // what it acts on, as the kind reads it (e.g. a replica); may be ""
+};
+
 struct RunPlan {
   std::string name = "adhoc";
   Target target;
@@ -62,6 +71,7 @@ struct RunPlan {
   std::uint64_t seed = 1;                         // for Poisson gaps, request mix and {{rand}}
   std::uint32_t shard_index = 0;  // this process runs arrivals k with k % shard_count == index
   std::uint32_t shard_count = 1;
+  std::vector<TimedAction> actions;  // fired on the run's clock by the coordinator, in `at` order
 
   std::int64_t total_duration_ns() const {
     std::int64_t t = 0;

@@ -87,6 +87,24 @@ struct GeneratorStats {
   std::int64_t elapsed_ns = 0;  // measured: t = 0 to the last worker done (the drain included)
 };
 
+// What an executor says about one action it ran: ok, and in words what happened ("done", or
+// why not, e.g. "unknown action kind 'x'").
+struct ActionOutcome {
+  bool ok = false;
+  std::string text;
+};
+
+// A timed action as the run recorded it, in `at` order. Not fired (fired_ns -1, ok false) when
+// the run ended or was interrupted before its time; `outcome` then says which.
+struct ActionEvent {
+  std::string kind;
+  std::string target;
+  std::int64_t at_ns = 0;      // planned, ns since the run's t = 0
+  std::int64_t fired_ns = -1;  // when the executor was called, ns since t = 0; -1 not fired
+  std::string outcome;         // the executor's text, or why it was not fired
+  bool ok = false;
+};
+
 struct RunResult {
   RunPlan plan;
   std::string target_url;
@@ -98,6 +116,7 @@ struct RunResult {
   std::vector<TimelinePoint> timeline;
   StepAccum total;
   GeneratorStats generator;
+  std::vector<ActionEvent> actions;  // one per plan.actions entry, in `at` order
 };
 
 // Derives a step's achieved rate (requests sent over the part of the step that ran: all of it

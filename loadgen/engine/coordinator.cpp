@@ -20,6 +20,7 @@
 
 #include "loadgen/core/exit_codes.h"
 #include "loadgen/core/pacer.h"
+#include "loadgen/engine/action_runner.h"
 #include "loadgen/engine/worker.h"
 #include "loadgen/http/request_template.h"
 #include "loadgen/version.h"
@@ -144,6 +145,7 @@ struct Run {
   uv_signal_t sigterm{};
   Queue queue{&wake};
   std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<ActionRunner> actions;  // created with t = 0, before the workers start
   bool interrupted = false;
   std::uint64_t start_abs = 0;       // uv_hrtime() of the run's t = 0
   std::int64_t stopped_ns = -1;      // when an interrupt stopped the schedule (ns since t = 0)
@@ -185,6 +187,7 @@ struct Run {
     if (!interrupted) stopped_ns = static_cast<std::int64_t>(uv_hrtime() - start_abs);
     interrupted = true;
     for (auto& w : workers) w->request_stop();
+    if (actions) actions->stop(stopped_ns, "run interrupted first");
   }
 };
 
@@ -279,6 +282,7 @@ std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hook
       std::chrono::system_clock::now() + std::chrono::nanoseconds(kStartDelayNs);
   const auto start_abs = uv_hrtime() + kStartDelayNs;
   run->start_abs = start_abs;
+  run->actions = std::make_unique<ActionRunner>(plan.actions, hooks.run_action, start_abs);
   for (std::uint32_t i = 0; i < n; ++i) {
     WorkerConfig cfg;
     cfg.id = i;
@@ -303,6 +307,10 @@ std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hook
                      std::all_of(run->workers.begin(), run->workers.end(),
                                  [](const auto& w) { return w->loop_closed_cleanly(); });
   const auto elapsed = static_cast<std::int64_t>(uv_hrtime() - start_abs);
+  // Every worker is done, so the plan's end has passed: an action planned after it never fires
+  // (the action in progress, if any, is waited for: after `elapsed`, which it is not part of).
+  run->actions->stop(plan.total_duration_ns(), "run ended first");
+  auto action_events = run->actions->finish();
   std::int64_t rss = 0;
   const double cpu = process_cpu_seconds(&rss);
   // A run lasts its plan (README "How we measure"): rates are per planned second. An interrupted
@@ -319,6 +327,7 @@ std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hook
               .count()) /
       1000.0;
   result.interrupted = run->interrupted;
+  result.actions = std::move(action_events);
   result.generator.peak_rss_kb = rss;
   result.generator.clean_shutdown = clean;
   judge_saturation(result);

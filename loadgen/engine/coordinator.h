@@ -27,6 +27,10 @@ struct RunHooks {
   // After the schedule's end, in-flight requests get their own timeout to finish, at most
   // this long; the ones still in flight then are `abandoned`.
   std::int64_t drain_limit_ns = 30'000'000'000;
+  // Runs the plan's timed actions (RunPlan::actions), each when the run's clock reaches its
+  // `at`, on the coordinator's action thread (action_runner.h); each becomes an ActionEvent in
+  // RunResult::actions. The engine knows no kinds: an unknown one is the executor's to refuse.
+  std::function<ActionOutcome(const TimedAction&)> run_action;
 };
 
 struct RunError {

@@ -144,6 +144,31 @@ TEST_CASE("cli: a failed SLO exits 1 and names the failed check", "[cli]") {
   fs::remove_all(dir);
 }
 
+TEST_CASE("cli: a scenario's timed noop action is in result.json", "[cli][actions]") {
+  lg::test::TestServer server;
+  const auto dir = fresh_dir("actions");
+  fs::create_directories(dir);
+  const auto scenario = dir / "noop.json";
+  std::ofstream(scenario) << R"({"schema_version": 1, "name": "noop", "target": ")" << url(server)
+                          << R"(", "steps": [{"rate": "100/s", "duration": "600ms"}],
+      "actions": [{"at": "200ms", "kind": "noop", "target": "replica-x"}]})";
+  const auto out = dir / "out";
+  auto c = spawn({scenario.string(), "--threads", "1", "--quiet", "--out", out.string()});
+  REQUIRE(c.wait() == 0);
+  const auto r = read_json(out / "result.json");
+  REQUIRE(r["actions"].size() == 1);
+  const auto& a = r["actions"][0];
+  CHECK(a["kind"] == "noop");
+  CHECK(a["target"] == "replica-x");
+  CHECK(a["at_s"] == 0.2);
+  REQUIRE(a["fired_s"].is_number());
+  CHECK(a["fired_s"].get<double>() >= 0.2);
+  CHECK(a["fired_s"].get<double>() < 0.2 + 0.5);  // on time, give or take a busy machine
+  CHECK(a["ok"] == true);
+  CHECK(a["outcome"] == "done");
+  fs::remove_all(dir);
+}
+
 TEST_CASE("cli: validate re-judges a stored result with its own SLOs or a scenario's", "[cli]") {
   lg::test::TestServer server;
   const auto dir = fresh_dir("validate");

@@ -198,3 +198,27 @@ TEST_CASE("html text: escaping for elements and script blocks", "[reports]") {
   CHECK(lg::reports::format_count(1234567) == "1,234,567");
   CHECK(lg::reports::format_fraction(0.0123) == "1.23%");
 }
+
+TEST_CASE("html report: timed actions are markers on the time axis and rows of a table",
+          "[reports]") {
+  auto r = lg::test::fixture_result();
+  r.result.actions = {{"noop", "r2", 20'000'000'000, 20'000'400'000, "done", true},
+                      {"noop", "<b>x</b>", 30'000'000'000, 30'000'100'000, "refused", false},
+                      {"noop", "", 59'000'000'000, -1, "run interrupted first", false}};
+  const auto doc = lg::reports::to_json(r, lg::test::fixture_checks());
+  const auto html = render(doc);
+  const auto data = json::parse(data_block(html));
+  REQUIRE(data["events"].size() == 4 + 2);  // the scale events, then the fired actions
+  CHECK(data["events"][4]["type"] == "action");
+  CHECK(data["events"][4]["t_s"] == 20.0004);
+  CHECK(data["events"][4]["label"] == "noop r2");
+  CHECK(data["events"][5]["label"] == "noop <b>x</b> (failed)");
+  CHECK_THAT(html, Contains("<h2>Timed actions</h2>"));
+  CHECK_THAT(html, Contains("run interrupted first"));
+  CHECK_THAT(html, Contains("<td>&lt;b&gt;x&lt;/b&gt;</td>"));  // escaped in the table
+  CHECK_THAT(html, Contains("blue lines: timed actions"));
+  // Without actions, neither the table nor the hint.
+  const auto plain = render(lg::test::fixture_doc());
+  CHECK(plain.find("<h2>Timed actions</h2>") == std::string::npos);
+  CHECK(plain.find("blue lines: timed actions") == std::string::npos);
+}

@@ -42,7 +42,8 @@ lg::Histogram hist(std::initializer_list<std::pair<std::uint64_t, std::uint64_t>
 // Two steps against the embedded stack (a warm-up of 2 s at 5/s, then 3 s at 20/s): 5xx
 // errors, a timeout and a late request in the second step; replicas unread in second 0, then
 // 2 -> 3 with a scale-up event, the new replica not yet healthy in its first second; the
-// autoscaler's bring-up recovery logged without its own clock; one check failing.
+// autoscaler's bring-up recovery logged without its own clock; one check failing; a timed
+// action fired 250 us late, and one planned past the end (never fired).
 lg::reports::RunRecord golden_result() {
   lg::reports::RunRecord rec;
   auto& r = rec.result;
@@ -139,6 +140,8 @@ lg::reports::RunRecord golden_result() {
        {{"cpu", 84.5}, {"rps", 10}, {"response_ms", 4.25}}}};
   rec.observed.replica_load = {
       {"r1", 32, 31.5, 5}, {"r2", 31, 31.5, 5}, {"r3", 6, 6, 1}};  // 69 responses
+  r.actions = {{"noop", "r2", 2'500'000'000, 2'500'250'000, "done", true},
+               {"noop", "", 6'000'000'000, -1, "run ended first", false}};  // past the plan
   return rec;
 }
 

@@ -155,6 +155,9 @@ lg::reports::RunRecord full_result() {
                                  "rps 61 > 40",
                                  {{"cpu_percent", 83.5}, {"rps_per_replica", 61}}});
   rec.observed.replica_load = {{"r1", 700, 650.5, 6}, {"r2", 300, 349.5, 3}};
+  r.actions = {{"noop", "r1", 1'500'000'000, 1'500'412'345, "done", true},
+               {"kill", "r2", 2'000'000'000, 2'000'000'001, "unknown action kind 'kill'", false},
+               {"noop", "", 6'000'000'000, -1, "run ended first", false}};
   return rec;
 }
 
@@ -235,6 +238,18 @@ TEST_CASE("result reader: measurements decode to the original values", "[reports
   REQUIRE(observed.replica_load.size() == 2);
   CHECK(observed.replica_load[1].server == "r2");
   CHECK(observed.replica_load[1].fair_share == 349.5);
+  REQUIRE(r.actions.size() == 3);
+  for (std::size_t i = 0; i < r.actions.size(); ++i) {
+    CAPTURE(i);
+    const auto& got = r.actions[i];
+    const auto& want = original.actions[i];
+    CHECK(got.kind == want.kind);
+    CHECK(got.target == want.target);
+    CHECK(got.at_ns == want.at_ns);
+    CHECK(got.fired_ns == want.fired_ns);  // to the nanosecond; -1 (null) when not fired
+    CHECK(got.ok == want.ok);
+    CHECK(got.outcome == want.outcome);
+  }
 }
 
 TEST_CASE("result reader: the plan, the checks and the verdict come back", "[reports]") {
@@ -274,6 +289,7 @@ TEST_CASE("result reader: files from before the added fields read with defaults"
   }
   doc.erase("started_unix_ms");
   doc.erase("replica_load");
+  doc.erase("actions");
   doc["generator"].erase("lag");
   doc["stack_events"][1].erase("own_s");
   for (auto& step : doc["steps"]) step.erase("replicas");
@@ -288,6 +304,7 @@ TEST_CASE("result reader: files from before the added fields read with defaults"
   CHECK(r.plan.max_dispatch_lag_ns == lg::RunPlan{}.max_dispatch_lag_ns);
   CHECK(r.started_unix_ms == 1795321201250.0);  // from started_at
   CHECK(read->observed.replica_load.empty());
+  CHECK(r.actions.empty());
   CHECK(r.generator.lag == r.total.lag);
   CHECK(read->observed.events[1].own_s == -1);
   CHECK_FALSE(r.plan.preconnect);

@@ -233,7 +233,7 @@ std::string lines(const Strings& items) {
 // The report fixture with every optional part of the writer's output present, each nullable
 // field both known and unknown: replicas unread during the warm-up step (its timeline seconds
 // and its summary), an event the autoscaler logged without its own clock, a request with
-// headers and a body, and the replicas' load.
+// headers and a body, the replicas' load, and timed actions fired and not.
 lg::reports::RunRecord rich_result() {
   auto rec = lg::test::fixture_result();
   auto& r = rec.result;
@@ -250,6 +250,9 @@ lg::reports::RunRecord rich_result() {
                              3});
   rec.observed.replica_load = {
       {"r1", 2940, 2881.5, 60}, {"r2", 2833, 2881.5, 60}, {"r3", 1710, 1702.0, 38}};
+  // A timed action that fired and one that never did (fired_s both ways).
+  r.actions = {{"noop", "r2", 20'000'000'000, 20'000'350'000, "done", true},
+               {"noop", "", 59'000'000'000, -1, "run interrupted first", false}};
   return rec;
 }
 
@@ -369,6 +372,8 @@ TEST_CASE("result schema: the validator rejects what the schema forbids", "[sche
       {"/steps/0/errors/timeout: expected >= 0",
        [](json& d) { d["steps"][0]["errors"]["timeout"] = -2; }},
       {"/: expected a key \"replica_load\"", [](json& d) { d.erase("replica_load"); }},
+      {"/actions/1/fired_s: expected >= 0", [](json& d) { d["actions"][1]["fired_s"] = -1; }},
+      {"/actions/0: expected a key \"outcome\"", [](json& d) { d["actions"][0].erase("outcome"); }},
   };
   for (const auto& [expected, breakage] : cases) {
     auto broken = doc;

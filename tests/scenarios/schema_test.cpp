@@ -87,7 +87,8 @@ std::string concrete(const std::string& pattern) {
 }
 
 // A valid scenario (embedded stack) in which `pointer`'s parents exist, so that a value can be
-// put there. The autoscaler's target and factor are read by one algorithm each.
+// put there. The autoscaler's target and factor are read by one algorithm each; a request and
+// an action start with their required keys.
 json base_for(const std::string& pointer) {
   json doc = json::parse(R"({"schema_version": 1, "steps": [{"users": 1, "duration": "1s"}]})");
   if (pointer.starts_with("/stack/autoscaler/target")) {
@@ -104,6 +105,8 @@ json base_for(const std::string& pointer) {
     REQUIRE(spec != nullptr);
     if (key_pattern(prefix) == "/requests/*") {
       doc[p] = json{{"path", "/"}};
+    } else if (key_pattern(prefix) == "/actions/*") {
+      doc[p] = json{{"at", "0s"}, {"kind", "noop"}};
     } else {
       doc[p] = spec->type == JsonType::kArray ? json::array() : json::object();
     }
@@ -169,6 +172,7 @@ std::string fingerprint(const lg::Scenario& sc) {
   for (const auto& s : p.steps) {
     f.push_back({s.label, s.users, s.start_rate, s.end_rate, s.duration_ns, s.warmup});
   }
+  for (const auto& t : p.actions) f.push_back({t.at_ns, t.kind, t.target});
   return f.dump();
 }
 
@@ -262,7 +266,7 @@ TEST_CASE("schema: required keys are required by the loader, and only those", "[
       required.push_back(path + "/" + name.get<std::string>());
     }
   }
-  CHECK(required.size() == 4);
+  CHECK(required.size() == 6);
   for (const auto& pattern : required) {
     const auto pointer = concrete(pattern);
     auto doc = base_for(pointer);
