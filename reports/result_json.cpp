@@ -93,44 +93,6 @@ json stack_json(const StackPlan& s) {
           {"autoscaler", autoscaler_json(s.autoscaler)}};
 }
 
-json plan_json(const RunPlan& p) {
-  json steps = json::array();
-  for (const auto& s : p.steps) {
-    steps.push_back({{"label", s.label},
-                     {"users", s.users},
-                     {"start_rate", s.start_rate},
-                     {"end_rate", s.end_rate},
-                     {"duration_s", seconds(s.duration_ns)},
-                     {"warmup", s.warmup}});
-  }
-  json requests = json::array();
-  for (const auto& r : p.requests) {
-    json headers = json::array();
-    for (const auto& [k, v] : r.headers) headers.push_back({k, v});
-    requests.push_back({{"method", r.method},
-                        {"path", r.path},
-                        {"headers", headers},
-                        {"body", r.body},
-                        {"weight", r.weight}});
-  }
-  return {{"name", p.name},
-          {"target", format_url(p.target)},
-          {"mode", p.mode == LoopMode::kOpen ? "open" : "closed"},
-          {"arrival", p.arrival == Arrival::kPoisson ? "poisson" : "constant"},
-          {"steps", steps},
-          {"requests", requests},
-          {"timeout_s", seconds(p.timeout_ns)},
-          {"connections", p.connections},
-          {"preconnect", p.preconnect},
-          {"threads", p.threads},
-          {"seed", p.seed},
-          {"late_threshold_s", seconds(p.late_threshold_ns)},
-          {"max_dispatch_lag_s", seconds(p.max_dispatch_lag_ns)},
-          {"shard", {{"index", p.shard_index}, {"count", p.shard_count}}},
-          {"slo", p.slos},  // as written, "run: "/"steps: " scope prefixes included
-          {"stack", stack_json(p.stack)}};
-}
-
 json histograms_json(const StepAccum& a) {
   return {{"unit", "us"},
           {"latency", a.latency.encode()},
@@ -224,6 +186,44 @@ json replica_load_json(const std::vector<ReplicaLoad>& load) {
 
 }  // namespace
 
+json scenario_json(const RunPlan& p) {
+  json steps = json::array();
+  for (const auto& s : p.steps) {
+    steps.push_back({{"label", s.label},
+                     {"users", s.users},
+                     {"start_rate", s.start_rate},
+                     {"end_rate", s.end_rate},
+                     {"duration_s", seconds(s.duration_ns)},
+                     {"warmup", s.warmup}});
+  }
+  json requests = json::array();
+  for (const auto& r : p.requests) {
+    json headers = json::array();
+    for (const auto& [k, v] : r.headers) headers.push_back({k, v});
+    requests.push_back({{"method", r.method},
+                        {"path", r.path},
+                        {"headers", headers},
+                        {"body", r.body},
+                        {"weight", r.weight}});
+  }
+  return {{"name", p.name},
+          {"target", format_url(p.target)},
+          {"mode", p.mode == LoopMode::kOpen ? "open" : "closed"},
+          {"arrival", p.arrival == Arrival::kPoisson ? "poisson" : "constant"},
+          {"steps", steps},
+          {"requests", requests},
+          {"timeout_s", seconds(p.timeout_ns)},
+          {"connections", p.connections},
+          {"preconnect", p.preconnect},
+          {"threads", p.threads},
+          {"seed", p.seed},
+          {"late_threshold_s", seconds(p.late_threshold_ns)},
+          {"max_dispatch_lag_s", seconds(p.max_dispatch_lag_ns)},
+          {"shard", {{"index", p.shard_index}, {"count", p.shard_count}}},
+          {"slo", p.slos},  // as written, "run: "/"steps: " scope prefixes included
+          {"stack", stack_json(p.stack)}};
+}
+
 json to_json(const RunResult& r, const std::vector<Check>& checks) {
   json steps = json::array();
   for (std::size_t i = 0; i < r.steps.size(); ++i)
@@ -253,7 +253,7 @@ json to_json(const RunResult& r, const std::vector<Check>& checks) {
   summary["histograms"] = histograms_json(r.total);
   return {{"schema_version", kResultSchemaVersion},
           {"tool", {{"name", "loadgen"}, {"version", kVersion}}},
-          {"scenario", plan_json(r.plan)},
+          {"scenario", scenario_json(r.plan)},
           {"started_at", r.started_at},
           {"started_unix_ms", r.started_unix_ms},
           {"duration_s", secs},

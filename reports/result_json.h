@@ -20,6 +20,9 @@ using Check = validators::Check;
 
 nlohmann::json to_json(const RunResult& r, const std::vector<Check>& checks);
 
+// result.json's "scenario": the plan as run.
+nlohmann::json scenario_json(const RunPlan& plan);
+
 // Writes DIR/result.json atomically (a temporary file renamed into place), creating DIR.
 std::expected<std::filesystem::path, std::string> write_result(const nlohmann::json& doc,
                                                                const std::filesystem::path& dir);
