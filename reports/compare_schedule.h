@@ -1,7 +1,8 @@
-// Are two runs comparable? Only runs of the same schedule are: same scenario name, loop mode,
-// arrival process, shard, request mix and steps (count, and each step's duration, users, rate
-// and warm-up flag). Target, threads, seed, SLOs and the stack may differ: those are what a
-// release comparison is allowed to change. Pure.
+// Are two runs comparable? Only runs of the same schedule are (Sameness::kComparable in
+// reports/plan_sameness.h): same scenario name, loop mode, arrival process, shard, request mix
+// and steps (count, and each step's duration, users, rate and warm-up flag). Target, threads,
+// seed, SLOs and the stack may differ: those are what a release comparison is allowed to
+// change. This file says the differences in words. Pure.
 #pragma once
 #include <string>
 #include <vector>

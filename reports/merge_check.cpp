@@ -6,26 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "reports/result_json.h"
+#include "reports/plan_sameness.h"
 
 namespace lg::reports {
 namespace {
 
-using nlohmann::json;
-
-// The plan as result.json's "scenario" holds it, without the per-shard keys: comparing this
-// compares every field that ever gets written, including ones added after this file.
-json comparable(const RunRecord& rec) {
-  RunRecord r;
-  r.result.plan = rec.result.plan;
-  r.stack = rec.stack;
-  r.slos = rec.slos;
-  auto j = to_json(r, {})["scenario"];
-  for (const char* key : kPerShardKeys) j.erase(key);
-  return j;
-}
-
-std::string show(const json& v) {
+std::string show(const nlohmann::json& v) {
   if (v.is_null()) return "absent";
   constexpr std::size_t kMax = 60;
   auto text = v.dump();
@@ -33,22 +19,25 @@ std::string show(const json& v) {
   return text;
 }
 
-void diff(const json& a, const json& b, const std::string& ptr, std::vector<std::string>& out) {
-  if (a.is_object() && b.is_object()) {
-    std::map<std::string, int> keys;
-    for (const auto& [k, v] : a.items()) keys[k] = 0;
-    for (const auto& [k, v] : b.items()) keys[k] = 0;
-    for (const auto& [k, unused] : keys) {
-      diff(a.value(k, json()), b.value(k, json()), ptr + "/" + k, out);
+// Every difference, in words. Below an array of another length nothing more is said: its
+// length is the difference.
+std::vector<std::string> difference_lines(const RunRecord& a, const RunRecord& b) {
+  std::vector<std::string> out;
+  std::vector<std::string> counted;  // pointers of arrays of another length
+  for (const auto& d : differing_fields(a, b, Sameness::kShardsOfOneRun)) {
+    if (std::ranges::any_of(counted,
+                            [&](const std::string& c) { return d.pointer.starts_with(c + "/"); })) {
+      continue;
     }
-  } else if (a.is_array() && b.is_array() && a.size() == b.size()) {
-    for (std::size_t i = 0; i < a.size(); ++i) diff(a[i], b[i], ptr + "/" + std::to_string(i), out);
-  } else if (a.is_array() && b.is_array()) {
-    out.push_back(ptr + ": " + std::to_string(a.size()) + " entries vs " +
-                  std::to_string(b.size()));
-  } else if (a != b) {
-    out.push_back(ptr + ": " + show(a) + " vs " + show(b));
+    if (d.count) {
+      counted.push_back(d.pointer);
+      out.push_back("/scenario" + d.pointer + ": " + d.base.dump() + " entries vs " +
+                    d.other.dump());
+    } else {
+      out.push_back("/scenario" + d.pointer + ": " + show(d.base) + " vs " + show(d.other));
+    }
   }
+  return out;
 }
 
 std::string shard_label(const RunPlan& p) {
@@ -109,10 +98,8 @@ std::vector<std::string> limited(std::vector<std::string> lines, std::size_t lim
 
 std::expected<void, std::string> check_same_scenario(const std::vector<StoredResult>& shards,
                                                      const std::vector<std::string>& names) {
-  const auto base = comparable(shards[0]);
   for (std::size_t i = 1; i < shards.size(); ++i) {
-    std::vector<std::string> lines;
-    diff(base, comparable(shards[i]), "/scenario", lines);
+    auto lines = difference_lines(shards[0], shards[i]);
     if (lines.empty()) continue;
     return std::unexpected(names[0] + " and " + names[i] + " are not shards of one scenario (" +
                            names[0] + "'s value vs " + names[i] +
@@ -153,12 +140,10 @@ std::expected<std::vector<std::size_t>, std::string> check_indices(
 }  // namespace
 
 std::vector<std::string> plan_differences(const RunPlan& a, const RunPlan& b, std::size_t limit) {
-  std::vector<std::string> lines;
   RunRecord ra, rb;
   ra.result.plan = a;
   rb.result.plan = b;
-  diff(comparable(ra), comparable(rb), "/scenario", lines);
-  return limited(std::move(lines), limit);
+  return limited(difference_lines(ra, rb), limit);
 }
 
 std::expected<std::vector<std::size_t>, std::string> check_shard_set(

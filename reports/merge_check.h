@@ -12,14 +12,12 @@
 
 namespace lg::reports {
 
-// The scenario keys (as in result.json's "scenario") that may differ between shards: they say
-// with how many resources each generator ran, not what it sent when. Everything else (name,
-// target, steps, requests, arrival, seed, timeout, mode, thresholds, SLOs, stack) shapes the
-// schedule or the verdict and must be identical.
-inline constexpr const char* kPerShardKeys[] = {"shard", "threads", "connections", "preconnect"};
-
-// The differences between two plans, one line each: "/steps/1/duration_s: 2.0 vs 3.0". At
-// most `limit` lines, then "...". Empty when the plans describe the same scenario.
+// The differences between two plans that keep them from being shards of one run
+// (Sameness::kShardsOfOneRun in reports/plan_sameness.h: only the shard, threads, connections
+// and preconnect may differ, which say with what each generator ran, not what it sent when),
+// one line each: "/scenario/steps/1/duration_s: 2.0 vs 3.0". An array of another length is one
+// line ("/scenario/steps: 2 entries vs 3"). At most `limit` lines, then "...". Empty when the
+// plans describe the same scenario.
 std::vector<std::string> plan_differences(const RunPlan& a, const RunPlan& b,
                                           std::size_t limit = 8);
 

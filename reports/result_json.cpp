@@ -102,45 +102,6 @@ json stack_json(const std::optional<StackSpec>& spec) {
           {"autoscaler", autoscaler_json(s.autoscaler)}};
 }
 
-json plan_json(const RunRecord& rec) {
-  const RunPlan& p = rec.result.plan;
-  json steps = json::array();
-  for (const auto& s : p.steps) {
-    steps.push_back({{"label", s.label},
-                     {"users", s.users},
-                     {"start_rate", s.start_rate},
-                     {"end_rate", s.end_rate},
-                     {"duration_s", seconds(s.duration_ns)},
-                     {"warmup", s.warmup}});
-  }
-  json requests = json::array();
-  for (const auto& r : p.requests) {
-    json headers = json::array();
-    for (const auto& [k, v] : r.headers) headers.push_back({k, v});
-    requests.push_back({{"method", r.method},
-                        {"path", r.path},
-                        {"headers", headers},
-                        {"body", r.body},
-                        {"weight", r.weight}});
-  }
-  return {{"name", p.name},
-          {"target", format_url(p.target)},
-          {"mode", p.mode == LoopMode::kOpen ? "open" : "closed"},
-          {"arrival", p.arrival == Arrival::kPoisson ? "poisson" : "constant"},
-          {"steps", steps},
-          {"requests", requests},
-          {"timeout_s", seconds(p.timeout_ns)},
-          {"connections", p.connections},
-          {"preconnect", p.preconnect},
-          {"threads", p.threads},
-          {"seed", p.seed},
-          {"late_threshold_s", seconds(p.late_threshold_ns)},
-          {"max_dispatch_lag_s", seconds(p.max_dispatch_lag_ns)},
-          {"shard", {{"index", p.shard_index}, {"count", p.shard_count}}},
-          {"slo", slos_json(rec.slos)},
-          {"stack", stack_json(rec.stack)}};
-}
-
 json histograms_json(const StepAccum& a) {
   return {{"unit", "us"},
           {"latency", a.latency.encode()},
@@ -248,6 +209,45 @@ json actions_json(const std::vector<ActionEvent>& events) {
 
 }  // namespace
 
+json scenario_json(const RunPlan& p, const std::optional<StackSpec>& stack,
+                   const std::vector<validators::Slo>& slos) {
+  json steps = json::array();
+  for (const auto& s : p.steps) {
+    steps.push_back({{"label", s.label},
+                     {"users", s.users},
+                     {"start_rate", s.start_rate},
+                     {"end_rate", s.end_rate},
+                     {"duration_s", seconds(s.duration_ns)},
+                     {"warmup", s.warmup}});
+  }
+  json requests = json::array();
+  for (const auto& r : p.requests) {
+    json headers = json::array();
+    for (const auto& [k, v] : r.headers) headers.push_back({k, v});
+    requests.push_back({{"method", r.method},
+                        {"path", r.path},
+                        {"headers", headers},
+                        {"body", r.body},
+                        {"weight", r.weight}});
+  }
+  return {{"name", p.name},
+          {"target", format_url(p.target)},
+          {"mode", p.mode == LoopMode::kOpen ? "open" : "closed"},
+          {"arrival", p.arrival == Arrival::kPoisson ? "poisson" : "constant"},
+          {"steps", steps},
+          {"requests", requests},
+          {"timeout_s", seconds(p.timeout_ns)},
+          {"connections", p.connections},
+          {"preconnect", p.preconnect},
+          {"threads", p.threads},
+          {"seed", p.seed},
+          {"late_threshold_s", seconds(p.late_threshold_ns)},
+          {"max_dispatch_lag_s", seconds(p.max_dispatch_lag_ns)},
+          {"shard", {{"index", p.shard_index}, {"count", p.shard_count}}},
+          {"slo", slos_json(slos)},
+          {"stack", stack_json(stack)}};
+}
+
 json to_json(const RunRecord& rec, const std::vector<Check>& checks) {
   const RunResult& r = rec.result;
   json steps = json::array();
@@ -278,7 +278,7 @@ json to_json(const RunRecord& rec, const std::vector<Check>& checks) {
   summary["histograms"] = histograms_json(r.total);
   return {{"schema_version", kResultSchemaVersion},
           {"tool", {{"name", "loadgen"}, {"version", kVersion}}},
-          {"scenario", plan_json(rec)},
+          {"scenario", scenario_json(r.plan, rec.stack, rec.slos)},
           {"started_at", r.started_at},
           {"started_unix_ms", r.started_unix_ms},
           {"duration_s", secs},

@@ -20,6 +20,10 @@ using Check = validators::Check;
 
 nlohmann::json to_json(const RunRecord& rec, const std::vector<Check>& checks);
 
+// result.json's "scenario": the plan as run.
+nlohmann::json scenario_json(const RunPlan& plan, const std::optional<StackSpec>& stack = {},
+                             const std::vector<validators::Slo>& slos = {});
+
 // Writes DIR/result.json atomically (a temporary file renamed into place), creating DIR.
 std::expected<std::filesystem::path, std::string> write_result(const nlohmann::json& doc,
                                                                const std::filesystem::path& dir);

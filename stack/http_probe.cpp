@@ -7,167 +7,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
-#include <optional>
 
 namespace lg::stack {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
 
-// Probe replies are small (/health, a JSON row); the cap keeps a runaway body bounded.
-constexpr std::size_t kMaxResponseBytes = 64u << 20;
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::ranges::equal(a, b, [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-           return lower(x) == lower(y);
-         });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-// The next line of `in` starting at `pos` (without CRLF or LF), advancing `pos` past it; nullopt
-// when no full line is there yet.
-std::optional<std::string_view> next_line(std::string_view in, std::size_t& pos) {
-  const auto nl = in.find('\n', pos);
-  if (nl == std::string_view::npos) return std::nullopt;
-  std::string_view line = in.substr(pos, nl - pos);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  pos = nl + 1;
-  return line;
-}
-
-enum class Parse { kIncomplete, kComplete };
-
-// Parses `in` (everything received so far). kComplete fills `out`; kIncomplete: more bytes are
-// needed (at_eof: the server closed, so a close-delimited body ends here, anything else is
-// truncated and an error).
-std::expected<Parse, std::string> parse_reply(std::string_view in, bool at_eof, HttpReply& out) {
-  const auto incomplete = [&](const char* what) -> std::expected<Parse, std::string> {
-    if (at_eof) return std::unexpected(std::string("connection closed ") + what);
-    return Parse::kIncomplete;
-  };
-  std::size_t pos = 0;
-  for (;;) {  // once per response: interim 1xx ones are skipped
-    out = HttpReply{};
-    const auto status_line = next_line(in, pos);
-    if (!status_line) {
-      if (at_eof && in.empty()) return std::unexpected("server closed without a response");
-      return incomplete("inside the status line");
-    }
-    // "HTTP/1.1 200 OK": version, a space, three digits, then a space and the reason (optional).
-    const std::string_view sl = *status_line;
-    if (sl.size() < 12 || !sl.starts_with("HTTP/1.") || sl[8] != ' ' ||
-        (sl.size() > 12 && sl[12] != ' ')) {
-      return std::unexpected("bad status line: '" + std::string(sl.substr(0, 80)) + "'");
-    }
-    int status = 0;
-    const auto [p, ec] = std::from_chars(sl.data() + 9, sl.data() + 12, status);
-    if (ec != std::errc{} || p != sl.data() + 12 || status < 100) {
-      return std::unexpected("bad status code in '" + std::string(sl.substr(0, 80)) + "'");
-    }
-    out.status = status;
-    out.reason = sl.size() > 13 ? std::string(sl.substr(13)) : std::string();
-
-    for (;;) {
-      const auto line = next_line(in, pos);
-      if (!line) return incomplete("inside the headers");
-      if (line->empty()) break;
-      const auto colon = line->find(':');
-      if (colon == 0 || colon == std::string_view::npos) {
-        return std::unexpected("bad header line: '" + std::string(line->substr(0, 80)) + "'");
-      }
-      out.headers.emplace_back(std::string(line->substr(0, colon)),
-                               std::string(trim(line->substr(colon + 1))));
-    }
-    if (status >= 100 && status < 200 && status != 101) continue;  // interim: the final follows
-
-    const std::string_view rest = in.substr(pos);
-    if (status == 204 || status == 304 || status == 101) return Parse::kComplete;
-
-    const std::string* te = out.header("Transfer-Encoding");
-    if (te != nullptr && te->find("chunked") != std::string::npos) {
-      std::size_t cp = 0;
-      std::string body;
-      for (;;) {
-        const auto size_line = next_line(rest, cp);
-        if (!size_line) return incomplete("inside a chunk size");
-        const std::string_view hex = trim(size_line->substr(0, size_line->find(';')));
-        std::size_t size = 0;
-        const auto [hp, hec] = std::from_chars(hex.data(), hex.data() + hex.size(), size, 16);
-        if (hex.empty() || hec != std::errc{} || hp != hex.data() + hex.size()) {
-          return std::unexpected("bad chunk size: '" + std::string(size_line->substr(0, 40)) + "'");
-        }
-        if (size == 0) {
-          for (;;) {  // trailers, up to the empty line
-            const auto trailer = next_line(rest, cp);
-            if (!trailer) return incomplete("inside the chunked trailer");
-            if (trailer->empty()) break;
-          }
-          out.body = std::move(body);
-          return Parse::kComplete;
-        }
-        if (size > kMaxResponseBytes || body.size() + size > kMaxResponseBytes) {
-          return std::unexpected("chunked body too large");
-        }
-        if (rest.size() - cp < size + 2) return incomplete("inside a chunk");
-        body.append(rest.substr(cp, size));
-        cp += size;
-        if (rest.substr(cp, 2) != "\r\n") return std::unexpected("chunk not followed by CRLF");
-        cp += 2;
-      }
-    }
-
-    std::optional<std::size_t> length;
-    for (const auto& [name, value] : out.headers) {
-      if (!iequals(name, "Content-Length")) continue;
-      std::size_t v = 0;
-      const auto [lp, lec] = std::from_chars(value.data(), value.data() + value.size(), v);
-      if (value.empty() || lec != std::errc{} || lp != value.data() + value.size()) {
-        return std::unexpected("bad Content-Length: '" + value + "'");
-      }
-      if (length && *length != v) return std::unexpected("conflicting Content-Length headers");
-      length = v;
-    }
-    if (length) {
-      if (*length > kMaxResponseBytes) return std::unexpected("body too large");
-      if (rest.size() < *length) return incomplete("before Content-Length bytes of body");
-      out.body = std::string(rest.substr(0, *length));
-      return Parse::kComplete;
-    }
-    // Neither: the body runs until the server closes.
-    if (!at_eof) return Parse::kIncomplete;
-    out.body = std::string(rest);
-    return Parse::kComplete;
-  }
-}
+// The body's cap and 64 KiB for the rest: a reply larger than that is not a probe's.
+constexpr std::size_t kMaxResponseBytes = HttpReplyReader::kMaxBodyBytes + 65536;
 
 }  // namespace
-
-const std::string* HttpReply::header(std::string_view name) const {
-  for (const auto& [n, v] : headers) {
-    if (iequals(n, name)) return &v;
-  }
-  return nullptr;
-}
-
-std::expected<HttpReply, std::string> parse_http_reply(std::string_view bytes) {
-  HttpReply reply;
-  auto r = parse_reply(bytes, /*at_eof=*/true, reply);
-  if (!r) return std::unexpected(r.error());
-  return reply;
-}
 
 std::expected<HttpReply, std::string> http_get(std::string_view host, std::uint16_t port,
                                                std::string_view path,
@@ -221,24 +72,21 @@ std::expected<HttpReply, std::string> http_get(std::string_view host, std::uint1
   if (auto sent = send_all(fd.get(), request, deadline); !sent)
     return fail("sending the request: " + sent.error());
 
-  std::string in;
+  HttpReplyReader reader;
   char buf[16384];
-  HttpReply reply;
   for (;;) {
     const ssize_t n = ::recv(fd.get(), buf, sizeof(buf), 0);
     if (n > 0) {
-      in.append(buf, static_cast<std::size_t>(n));
-      if (in.size() > kMaxResponseBytes + 65536) return fail("response too large");
       // Stop as soon as the response is complete, even if the server keeps the connection.
-      auto r = parse_reply(in, /*at_eof=*/false, reply);
-      if (!r) return fail(r.error());
-      if (*r == Parse::kComplete) return reply;
+      auto complete = reader.add(std::string_view(buf, static_cast<std::size_t>(n)));
+      if (!complete) return fail(complete.error());
+      if (*complete) return reader.take_reply();
+      if (reader.bytes_received() > kMaxResponseBytes) return fail("response too large");
       continue;
     }
     if (n == 0) {
-      auto r = parse_reply(in, /*at_eof=*/true, reply);
-      if (!r) return fail(r.error());
-      return reply;
+      if (auto ended = reader.finish(); !ended) return fail(ended.error());
+      return reader.take_reply();
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN) return fail(std::string("recv: ") + std::strerror(errno));
@@ -246,7 +94,7 @@ std::expected<HttpReply, std::string> http_get(std::string_view host, std::uint1
     if (!ready) return fail(ready.error());
     if (!*ready) {
       return fail("no complete response within " + std::to_string(timeout.count()) + " ms (" +
-                  std::to_string(in.size()) + " bytes received)");
+                  std::to_string(reader.bytes_received()) + " bytes received)");
     }
   }
 }

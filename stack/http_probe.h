@@ -10,20 +10,10 @@
 #include <expected>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
+
+#include "stack/http_reply.h"  // HttpReply, parse_http_reply
 
 namespace lg::stack {
-
-struct HttpReply {
-  int status = 0;      // the final status (interim 1xx responses are skipped)
-  std::string reason;  // reason phrase, may be empty
-  std::vector<std::pair<std::string, std::string>> headers;  // in order, names as received
-  std::string body;                                          // decoded (chunk framing removed)
-
-  // The first header with this name (ASCII case-insensitive), or nullptr.
-  const std::string* header(std::string_view name) const;
-};
 
 // GET http://host:port/path with "Connection: close"; reads until the response is complete
 // (Content-Length reached, last chunk seen) or the server closes (close-delimited body).
@@ -33,11 +23,6 @@ struct HttpReply {
 std::expected<HttpReply, std::string> http_get(std::string_view host, std::uint16_t port,
                                                std::string_view path,
                                                std::chrono::milliseconds timeout);
-
-// Parses a whole HTTP/1.x response as read up to the server's close (pure; used by http_get).
-// Handles Content-Length, chunked and close-delimited bodies, 204/304 without a body, and skips
-// interim 1xx responses. Bytes after a complete response are ignored.
-std::expected<HttpReply, std::string> parse_http_reply(std::string_view bytes);
 
 // True if a listener could bind 127.0.0.1:port now: binds and listens with SO_REUSEADDR, as
 // nginx, HAProxy and MariaDB do (so TIME_WAIT leftovers do not make a port look taken), then

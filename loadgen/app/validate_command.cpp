@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "loadgen/core/exit_codes.h"
+#include "reports/plan_sameness.h"
 #include "reports/result_reader.h"
 #include "scenarios/scenario_loader.h"
 #include "validators/verdict.h"
@@ -10,25 +11,35 @@
 namespace lg::app {
 namespace {
 
-// The SLOs (and warm-up flags) of `scenario_path` replace the stored ones. The steps must be
-// the same schedule, or the old data would be judged against a different plan.
+// The step index in a pointer "/steps/I/...".
+std::size_t step_index(const std::string& pointer) {
+  return static_cast<std::size_t>(std::stoul(pointer.substr(std::string("/steps/").size())));
+}
+
+// The SLOs (and warm-up flags) of `scenario_path` replace the stored ones. The steps must have
+// the same timing (Sameness::kSameStepTiming: count, durations, rates) as the steps stored, or
+// the old data would be judged against a different plan.
 std::expected<void, std::string> apply_scenario(const std::string& scenario_path,
                                                 reports::StoredResult& stored) {
   auto sc = scenarios::load_scenario(scenario_path);
   if (!sc) return std::unexpected(sc.error().to_string());
   const RunPlan* plan = &sc->run;
   RunResult& r = stored.result;
-  if (plan->steps.size() != r.steps.size())
-    return std::unexpected(scenario_path + ": /steps: " + std::to_string(plan->steps.size()) +
-                           " steps, but the result has " + std::to_string(r.steps.size()) +
-                           "; --scenario must describe the run that was made");
-  for (std::size_t i = 0; i < plan->steps.size(); ++i) {
-    const auto& a = plan->steps[i];
-    const auto& b = r.steps[i].plan;
-    if (a.duration_ns != b.duration_ns || a.start_rate != b.start_rate || a.end_rate != b.end_rate)
-      return std::unexpected(scenario_path + ": /steps/" + std::to_string(i) +
-                             ": its duration or rate differs from step " + std::to_string(i + 1) +
-                             " of the result; --scenario must describe the run that was made");
+  RunPlan measured = r.plan;
+  measured.steps.clear();
+  for (const auto& s : r.steps) measured.steps.push_back(s.plan);  // what was measured
+  const auto differences =
+      reports::differing_fields(*plan, measured, reports::Sameness::kSameStepTiming);
+  if (!differences.empty()) {
+    const auto& first = differences.front();
+    if (first.count)  // "/steps": a count difference comes before those of its entries
+      return std::unexpected(scenario_path + ": /steps: " + std::to_string(plan->steps.size()) +
+                             " steps, but the result has " + std::to_string(r.steps.size()) +
+                             "; --scenario must describe the run that was made");
+    const std::size_t i = step_index(first.pointer);
+    return std::unexpected(scenario_path + ": /steps/" + std::to_string(i) +
+                           ": its duration or rate differs from step " + std::to_string(i + 1) +
+                           " of the result; --scenario must describe the run that was made");
   }
   for (std::size_t i = 0; i < plan->steps.size(); ++i) {
     r.steps[i].plan.warmup = plan->steps[i].warmup;

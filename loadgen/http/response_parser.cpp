@@ -62,7 +62,55 @@ struct ResponseParser::Callbacks {
     return HPE_PAUSED;
   }
 
-  // One table for every parser; constant-initialised, so usable during static initialisation.
+  // With an observer: the same, and each part passed on. Separate functions (and a separate
+  // table) so that a parser without an observer never tests for one.
+  static ResponseObserver& observer(llhttp_t* p) noexcept { return *self(p).observer_; }
+  static std::string_view span(const char* at, std::size_t length) noexcept { return {at, length}; }
+
+  static int observed_message_begin(llhttp_t* p) noexcept {
+    observer(p).on_response_begin();
+    return on_message_begin(p);
+  }
+  static int observed_status(llhttp_t* p, const char* at, std::size_t length) noexcept {
+    observer(p).on_reason(span(at, length));
+    return 0;
+  }
+  static int observed_status_complete(llhttp_t* p) noexcept {
+    const int r = on_status_complete(p);
+    if (r == 0) observer(p).on_status_line_end();
+    return r;
+  }
+  static int observed_header_field(llhttp_t* p, const char* at, std::size_t length) noexcept {
+    observer(p).on_header_name(span(at, length));
+    return 0;
+  }
+  static int observed_header_value(llhttp_t* p, const char* at, std::size_t length) noexcept {
+    observer(p).on_header_value(span(at, length));
+    return 0;
+  }
+  static int observed_header_value_complete(llhttp_t* p) noexcept {
+    observer(p).on_header_end();
+    return 0;
+  }
+  static int observed_headers_complete(llhttp_t* p) noexcept {
+    observer(p).on_headers_end(p->status_code);
+    return on_headers_complete(p);
+  }
+  static int observed_chunk_header(llhttp_t* p) noexcept {
+    observer(p).on_chunk_begin(p->content_length);  // llhttp holds the chunk's size there
+    return 0;
+  }
+  static int observed_body(llhttp_t* p, const char* at, std::size_t length) noexcept {
+    observer(p).on_body(span(at, length));
+    return on_body(p, at, length);
+  }
+  static int observed_chunk_complete(llhttp_t* p) noexcept {
+    observer(p).on_chunk_end();
+    return 0;
+  }
+
+  // One table for every parser of a kind; constant-initialised, so usable during static
+  // initialisation.
   static constexpr llhttp_settings_t make_settings() noexcept {
     llhttp_settings_t s{};
     s.on_message_begin = &on_message_begin;
@@ -72,15 +120,38 @@ struct ResponseParser::Callbacks {
     s.on_message_complete = &on_message_complete;
     return s;
   }
+  static constexpr llhttp_settings_t make_observed_settings() noexcept {
+    llhttp_settings_t s = make_settings();
+    s.on_message_begin = &observed_message_begin;
+    s.on_status = &observed_status;
+    s.on_status_complete = &observed_status_complete;
+    s.on_header_field = &observed_header_field;
+    s.on_header_value = &observed_header_value;
+    s.on_header_value_complete = &observed_header_value_complete;
+    s.on_headers_complete = &observed_headers_complete;
+    s.on_chunk_header = &observed_chunk_header;
+    s.on_body = &observed_body;
+    s.on_chunk_complete = &observed_chunk_complete;
+    return s;
+  }
   static const llhttp_settings_t kSettings;
+  static const llhttp_settings_t kObservedSettings;
 };
 
 constexpr llhttp_settings_t ResponseParser::Callbacks::kSettings =
     ResponseParser::Callbacks::make_settings();
+constexpr llhttp_settings_t ResponseParser::Callbacks::kObservedSettings =
+    ResponseParser::Callbacks::make_observed_settings();
 
-ResponseParser::ResponseParser() noexcept : parser_{} {
-  llhttp_init(&parser_, HTTP_RESPONSE, &Callbacks::kSettings);
+ResponseParser::ResponseParser(ResponseObserver* observer) noexcept
+    : parser_{}, observer_(observer) {
+  llhttp_init(&parser_, HTTP_RESPONSE,
+              observer != nullptr ? &Callbacks::kObservedSettings : &Callbacks::kSettings);
   parser_.data = this;
+}
+
+void ResponseParser::set_lenient_headers(bool on) noexcept {
+  llhttp_set_lenient_headers(&parser_, on ? 1 : 0);
 }
 
 void ResponseParser::expect_response(bool head) noexcept {

@@ -4,6 +4,9 @@
 // and the caller decides what they mean (there is no pipelining, so they are a protocol error).
 // Interim 1xx responses (100 Continue, 103 Early Hints, ...) are skipped; 101 Switching
 // Protocols is final. It never allocates and never throws.
+//
+// The engine only counts (status, keep-alive, body size). A caller that wants the reason,
+// headers and body too (the stack's probes) gives it a ResponseObserver.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +23,28 @@ struct ParseError {
   std::size_t offset = 0;   // bytes into the chunk given to the failing feed(); 0 from finish()
 };
 
+// Sees the parts of each response as the parser reads them. Called from inside feed(); a view
+// points into the bytes given to that feed() and is valid only during the call. A part may come
+// in pieces (a header name split between two feeds arrives in two calls). Interim responses are
+// seen too, each starting with on_response_begin(); so are a chunked body's trailer fields,
+// after on_chunk_begin(0). Must not throw (noexcept: a failure to allocate terminates).
+class ResponseObserver {
+ public:
+  virtual void on_response_begin() noexcept {}  // forget what the previous response said
+  virtual void on_reason(std::string_view /*part*/) noexcept {}
+  virtual void on_status_line_end() noexcept {}
+  virtual void on_header_name(std::string_view /*part*/) noexcept {}
+  virtual void on_header_value(std::string_view /*part*/) noexcept {}  // leading spaces dropped
+  virtual void on_header_end() noexcept {}
+  virtual void on_headers_end(int /*status_code*/) noexcept {}  // the empty line after them
+  virtual void on_chunk_begin(std::uint64_t /*size*/) noexcept {}
+  virtual void on_body(std::string_view /*part*/) noexcept {}  // decoded: no chunk framing
+  virtual void on_chunk_end() noexcept {}                      // a chunk's data and its CRLF
+
+ protected:
+  ~ResponseObserver() = default;
+};
+
 class ResponseParser {
  public:
   enum class Status { kNeedMore, kComplete, kError };
@@ -28,10 +53,17 @@ class ResponseParser {
     std::size_t consumed;  // bytes of the chunk used; < len after kComplete if more followed
   };
 
-  ResponseParser() noexcept;
+  // With an observer (which must outlive the parser), every part of a response is passed to
+  // it; without one, nothing but the counting callbacks runs (the engine's hot path).
+  explicit ResponseParser(ResponseObserver* observer = nullptr) noexcept;
   // llhttp_t keeps `this` as its data pointer: the parser cannot be copied or moved.
   ResponseParser(const ResponseParser&) = delete;
   ResponseParser& operator=(const ResponseParser&) = delete;
+
+  // Accepts header lines llhttp refuses by default: a bare LF as line end, control characters
+  // in values (llhttp_set_lenient_headers). For peers that are read, not judged. Kept across
+  // expect_response().
+  void set_lenient_headers(bool on) noexcept;
 
   // Call before each request is sent. head=true: the response has no body whatever its
   // headers say. Starts from a clean state: a previous error or unfinished response is dropped.
@@ -69,6 +101,7 @@ class ResponseParser {
   Result fail(llhttp_errno_t err, std::size_t offset) noexcept;
 
   llhttp_t parser_;
+  ResponseObserver* observer_ = nullptr;
   Phase phase_ = Phase::kReading;
   bool head_ = false;  // the request in flight is a HEAD
   bool in_message_ = false;

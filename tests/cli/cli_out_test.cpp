@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "loadgen/app/out_dir.h"
+#include "tests/support/files.h"
 #include "tests/support/loadgen_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
@@ -96,7 +97,7 @@ TEST_CASE("cli out: an --out that cannot be created fails at once, before any re
   }
   CHECK(server.requests() == 0);
   CHECK(server.connections() == 0);
-  CHECK(lg::test::slurp(plain) == "not a folder");
+  CHECK(lg::test::read_file(plain) == "not a folder");
 }
 
 TEST_CASE("cli out: an existing result.json is kept unless --overwrite", "[cli][out]") {
@@ -114,7 +115,7 @@ TEST_CASE("cli out: an existing result.json is kept unless --overwrite", "[cli][
   CHECK(refused.code == 2);
   CHECK_THAT(refused.log, Catch::Matchers::Contains("already holds a result"));
   CHECK_THAT(refused.log, Catch::Matchers::Contains("--overwrite"));
-  CHECK(lg::test::slurp(out / "result.json") == old);
+  CHECK(lg::test::read_file(out / "result.json") == old);
   CHECK(server.requests() == 0);
 
   auto again = args;
@@ -175,7 +176,7 @@ TEST_CASE("cli out: a folder gone at the end: verdict printed, result in the fal
   fs::rename(out, tmp.path() / "moved");
   std::ofstream(out) << "in the way";
   const int code = child.wait();
-  const auto text = lg::test::slurp(log);
+  const auto text = lg::test::read_file(log);
   INFO(text);
   CHECK(code == 3);
   CHECK_THAT(text, Catch::Matchers::Contains("target/s"));  // the step table
@@ -195,7 +196,7 @@ TEST_CASE("cli out: a folder gone at the end: verdict printed, result in the fal
   const auto r = read_json(fallback);
   fs::remove(fallback);
   CHECK(r["summary"]["completed"] == 200);
-  CHECK(lg::test::slurp(out) == "in the way");
+  CHECK(lg::test::read_file(out) == "in the way");
 }
 
 TEST_CASE("cli slo: --slo gates a URL run", "[cli][slo]") {

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "loadgen/core/histogram.h"
+#include "tests/support/files.h"
 #include "tests/support/loadgen_process.h"
 #include "tests/support/test_server.h"
 
@@ -212,8 +213,7 @@ TEST_CASE("cli: a run writes report.html beside result.json, and report re-rende
               .wait() == 0);
   const auto report = out / "report.html";
   REQUIRE(fs::exists(report));
-  std::ifstream in(report);
-  const std::string page{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const std::string page = lg::test::read_file(report);
   CHECK(page.find("Chart.js v3.9.1") != std::string::npos);
   CHECK(page.find("<div class=\"verdict-word\">PASS</div>") != std::string::npos);
 

@@ -14,6 +14,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/files.h"
 #include "tests/support/loadgen_process.h"
 #include "tests/support/test_server.h"
 
@@ -25,7 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using lg::test::slurp;
+using lg::test::read_file;
 
 struct Outcome {
   int code = -1;
@@ -144,7 +145,7 @@ TEST_CASE("cli: compare --html writes one self-contained page", "[cli][compare]"
               r.dir / "html.log");
   INFO(out.output);
   CHECK(out.code == 1);  // the page does not change the verdict
-  const auto html = slurp(page);
+  const auto html = read_file(page);
   const auto chart_js = html.find("Chart.js v3.9.1");
   REQUIRE(chart_js != std::string::npos);
   // Chart.js's own licence banner names its home page; nothing else may point at the network.
@@ -177,7 +178,7 @@ TEST_CASE("cli: compare --history flags the newest release and skips what it can
   CHECK_THAT(out.output, Contains("v1.10.2.json: skipped"));
   CHECK_THAT(out.output, Contains("natural version order (v1.9.0 < v1.10.0 < v1.10.1)"));
   CHECK_THAT(out.output, Contains("REGRESSION: the newest release v1.10.1 is worse than v1.10.0"));
-  CHECK_THAT(slurp(page), Contains("Chart.js v3.9.1"));
+  CHECK_THAT(read_file(page), Contains("Chart.js v3.9.1"));
 
   fs::remove(dir / "v1.10.0.json");
   fs::remove(dir / "v1.10.1.json");

@@ -9,7 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/histogram_values.h"
+
 namespace {
+
+using lg::test::hist;
 
 // Two flat steps: 20/s for 2 s, then a ramp 20 -> 40/s over 3 s.
 lg::RunPlan two_step_plan() {
@@ -17,12 +21,6 @@ lg::RunPlan two_step_plan() {
   plan.steps.push_back({"20/s", 0, 20, 20, 2'000'000'000, false});
   plan.steps.push_back({"ramp", 0, 20, 40, 3'000'000'000, false});
   return plan;
-}
-
-lg::Histogram latencies(std::initializer_list<std::pair<std::uint64_t, std::uint64_t>> values) {
-  lg::Histogram h;
-  for (const auto& [v, n] : values) REQUIRE(h.record(v, n));
-  return h;
 }
 
 lg::Counters counters(std::uint64_t sent, std::uint64_t completed, std::uint64_t timeouts = 0,
@@ -112,12 +110,12 @@ TEST_CASE("run_result: the final second of an early worker still waits for the o
 TEST_CASE("run_result: timeline points sum counters and merge latencies across workers",
           "[run_result]") {
   lg::ResultBuilder b(two_step_plan(), 2);
-  auto a = snapshot(0, 0, counters(10, 9, 1, 0), latencies({{1'000, 9}}));
+  auto a = snapshot(0, 0, counters(10, 9, 1, 0), hist({{1'000, 9}}));
   a.cpu_ns = 250'000'000;
   a.max_lag_ns = 3'000'000;
   a.open_connections = 4;
   a.rss_kb = 1000;
-  auto c = snapshot(1, 0, counters(12, 10, 0, 2), latencies({{3'000, 1}}));
+  auto c = snapshot(1, 0, counters(12, 10, 0, 2), hist({{3'000, 1}}));
   c.cpu_ns = 500'000'000;
   c.max_lag_ns = 1'500'000;
   c.open_connections = 6;
@@ -161,14 +159,12 @@ TEST_CASE("run_result: per-step totals merge across workers, finish() derives th
     return s;
   };
   // Worker 0 sent 20 + 45, worker 1 sent 18 + 44: 38 in the 2 s step, 89 in the 3 s step.
-  std::vector<lg::StepAccum> w0{accum(counters(20, 19, 1), latencies({{1'000, 19}}),
-                                      latencies({{800, 19}}), latencies({{10, 20}})),
-                                accum(counters(45, 40, 0, 5), latencies({{5'000, 45}}),
-                                      latencies({{4'000, 45}}), latencies({{20, 45}}))};
-  std::vector<lg::StepAccum> w1{accum(counters(18, 18), latencies({{2'000, 18}}),
-                                      latencies({{1'500, 18}}), latencies({{30, 18}})),
-                                accum(counters(44, 44), latencies({{9'000, 44}}),
-                                      latencies({{7'000, 44}}), latencies({{40, 44}}))};
+  std::vector<lg::StepAccum> w0{
+      accum(counters(20, 19, 1), hist({{1'000, 19}}), hist({{800, 19}}), hist({{10, 20}})),
+      accum(counters(45, 40, 0, 5), hist({{5'000, 45}}), hist({{4'000, 45}}), hist({{20, 45}}))};
+  std::vector<lg::StepAccum> w1{
+      accum(counters(18, 18), hist({{2'000, 18}}), hist({{1'500, 18}}), hist({{30, 18}})),
+      accum(counters(44, 44), hist({{9'000, 44}}), hist({{7'000, 44}}), hist({{40, 44}}))};
   const auto expected_step0 = [&] {
     auto s = w0[0];
     s.merge(w1[0]);
@@ -236,12 +232,12 @@ TEST_CASE("run_result: finish() with nothing sent reports zero rates, not NaN", 
 
 TEST_CASE("run_result: summarize gives percentiles in ms from a histogram in us", "[run_result]") {
   // 1000 values, each percentile's rank falling on the last value of a group.
-  const auto h = latencies({{1'000, 500},   // ranks 1..500
-                            {2'000, 400},   // 501..900
-                            {5'000, 50},    // 901..950
-                            {10'000, 40},   // 951..990
-                            {20'000, 9},    // 991..999
-                            {50'000, 1}});  // 1000
+  const auto h = hist({{1'000, 500},   // ranks 1..500
+                       {2'000, 400},   // 501..900
+                       {5'000, 50},    // 901..950
+                       {10'000, 40},   // 951..990
+                       {20'000, 9},    // 991..999
+                       {50'000, 1}});  // 1000
   const auto s = lg::summarize(h);
   CHECK(s.count == 1000);
   CHECK(s.p50 == Approx(1.0));  // exact below 2048 us

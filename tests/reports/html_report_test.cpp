@@ -2,6 +2,7 @@
 // round-trips, strings from the result cannot break out of their elements, the verdict and
 // every check are shown. tests/reports/browser/ renders the page in a real browser.
 #include "reports/html_report.h"
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -173,8 +174,7 @@ TEST_CASE("html report: write_report writes the file whole, or says why not", "[
   CHECK(*written == file);
   written = lg::reports::write_report("<html>two</html>", file);  // replaces
   REQUIRE(written.has_value());
-  std::ifstream in(file);
-  CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "<html>two</html>");
+  CHECK(lg::test::read_file(file) == "<html>two</html>");
   CHECK(std::distance(std::filesystem::directory_iterator(dir.path() / "nested"),
                       std::filesystem::directory_iterator()) == 1);  // no temporary left
   std::ofstream(dir.path() / "plain") << "x";

@@ -24,6 +24,8 @@
 
 #include "reports/result_json.h"
 #include "reports/result_reader.h"
+#include "tests/support/files.h"
+#include "tests/support/histogram_values.h"
 
 namespace {
 
@@ -32,12 +34,7 @@ using nlohmann::json;
 // Relative to the source root, where the tests run (tests/CMakeLists.txt: WORKING_DIRECTORY).
 constexpr const char* kGoldenPath = "tests/data/golden/result.json";
 
-// Values in us with their counts.
-lg::Histogram hist(std::initializer_list<std::pair<std::uint64_t, std::uint64_t>> values) {
-  lg::Histogram h;
-  for (const auto& [v, n] : values) REQUIRE(h.record(v, n));
-  return h;
-}
+using lg::test::hist;
 
 // Two steps against the embedded stack (a warm-up of 2 s at 5/s, then 3 s at 20/s): 5xx
 // errors, a timeout and a late request in the second step; replicas unread in second 0, then
@@ -164,11 +161,6 @@ std::string text_of(const json& doc) {
   return doc.dump(1) + "\n";
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -254,7 +246,7 @@ void check_golden(const json& doc) {
     FAIL(kGoldenPath << " rewritten (LG_UPDATE_GOLDEN=1): review `git diff " << kGoldenPath
                      << "`, then run again without LG_UPDATE_GOLDEN");
   }
-  const auto expected = read_text(kGoldenPath);
+  const auto expected = lg::test::read_file(kGoldenPath);
   if (expected.empty()) FAIL(kGoldenPath << " missing or empty: run from the source root");
   if (expected == actual) return;
   FAIL("result.json differs from " << kGoldenPath << ":\n"
@@ -273,7 +265,7 @@ TEST_CASE("result golden: to_json of the fixture is the golden file", "[golden][
 
 TEST_CASE("result golden: the golden file read and written again is unchanged",
           "[golden][reports]") {
-  const auto text = read_text(kGoldenPath);
+  const auto text = lg::test::read_file(kGoldenPath);
   if (text.empty()) FAIL(kGoldenPath << " missing or empty: run from the source root");
   const auto stored = lg::reports::result_from_json(json::parse(text), kGoldenPath);
   INFO((stored ? "" : stored.error()));

@@ -1,6 +1,7 @@
 // result.json (DESIGN.md section 7): the keys every report reads, the pass/fail verdict, the
 // histograms round-tripping through their text encoding, and the atomic write.
 #include "reports/result_json.h"
+#include "tests/support/histogram_values.h"
 #include "tests/support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -24,11 +25,7 @@ using nlohmann::json;
 
 namespace {
 
-lg::Histogram hist(std::initializer_list<std::pair<std::uint64_t, std::uint64_t>> values) {
-  lg::Histogram h;
-  for (const auto& [v, n] : values) REQUIRE(h.record(v, n));
-  return h;
-}
+using lg::test::hist;
 
 // A run of two steps (10 users, then 20), with a few errors, and two timeline seconds.
 lg::RunResult sample_result() {

@@ -1,6 +1,7 @@
 // result.json read back: to_json -> result_from_json -> to_json is the identity, the decoded
 // values equal the originals, and every bad input names the file and the JSON pointer.
 #include "reports/result_reader.h"
+#include "tests/support/histogram_values.h"
 #include "tests/support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -24,11 +25,7 @@ using nlohmann::json;
 
 namespace {
 
-lg::Histogram hist(std::initializer_list<std::pair<std::uint64_t, std::uint64_t>> values) {
-  lg::Histogram h;
-  for (const auto& [v, n] : values) REQUIRE(h.record(v, n));
-  return h;
-}
+using lg::test::hist;
 
 lg::RunPlan full_plan() {
   lg::RunPlan p;

@@ -19,6 +19,7 @@
 
 #include "reports/result_json.h"
 #include "tests/reports/report_fixture.h"
+#include "tests/support/json_schema_paths.h"
 
 namespace {
 
@@ -37,23 +38,8 @@ const json& schema() {
   return doc;
 }
 
-// The definition a local "$ref" ("#/$defs/NAME") names.
 const json& definition(const json& node) {
-  const auto ref = node["$ref"].get<std::string>();
-  REQUIRE(ref.starts_with("#/$defs/"));
-  const auto& defs = schema()["$defs"];
-  REQUIRE(defs.contains(ref.substr(8)));
-  return defs[ref.substr(8)];
-}
-
-// A node with its "$ref" merged in, for looking things up (the validator applies both instead).
-json resolved(const json& node) {
-  if (!node.contains("$ref")) return node;
-  json out = definition(node);
-  for (const auto& [k, v] : node.items()) {
-    if (k != "$ref") out[k] = v;
-  }
-  return out;
+  return lg::test::schema_definition(schema(), node);
 }
 
 std::set<std::string> types_of(const json& node) {
@@ -73,26 +59,8 @@ std::string type_name(const json& v) {
 }
 
 // Every property path of the schema, "*" standing for array items and open-map members.
-void walk_schema(const json& node, const std::string& path, std::map<std::string, json>& out) {
-  const auto props = node.value("properties", json::object());  // items() does not own it
-  for (const auto& [k, sub] : props.items()) {
-    out[path + "/" + k] = resolved(sub);
-    walk_schema(resolved(sub), path + "/" + k, out);
-  }
-  for (const char* each : {"items", "additionalProperties"}) {
-    if (node.contains(each) && node[each].is_object()) {
-      out[path + "/*"] = resolved(node[each]);
-      walk_schema(resolved(node[each]), path + "/*", out);
-    }
-  }
-}
-
 const std::map<std::string, json>& schema_paths() {
-  static const auto paths = [] {
-    std::map<std::string, json> out;
-    walk_schema(schema(), "", out);
-    return out;
-  }();
+  static const auto paths = lg::test::schema_property_paths(schema());
   return paths;
 }
 

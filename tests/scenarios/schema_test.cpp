@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "scenarios/scenario_loader.h"
+#include "tests/support/json_schema_paths.h"
 
 namespace {
 
@@ -32,42 +33,11 @@ const json& schema() {
   return doc;
 }
 
-// A property's schema with a local "$ref" (to "#/$defs/NAME") merged in; its own keys win.
-json resolved(const json& node) {
-  if (!node.contains("$ref")) return node;
-  const auto ref = node["$ref"].get<std::string>();
-  REQUIRE(ref.starts_with("#/$defs/"));
-  json out = schema()["$defs"][ref.substr(8)];
-  for (const auto& [k, v] : node.items()) {
-    if (k != "$ref") out[k] = v;
-  }
-  return out;
-}
-
 // Every property path of the schema, "*" for array items and open-map members, like
 // accepted_keys(). Only the structural keywords are followed (not if/then/not, which restate
 // cross-field rules).
-void walk(const json& node, const std::string& path, std::map<std::string, json>& out) {
-  if (node.contains("properties")) {
-    for (const auto& [k, sub] : node["properties"].items()) {
-      out[path + "/" + k] = resolved(sub);
-      walk(resolved(sub), path + "/" + k, out);
-    }
-  }
-  for (const char* each : {"items", "additionalProperties"}) {
-    if (node.contains(each) && node[each].is_object()) {
-      out[path + "/*"] = resolved(node[each]);
-      walk(resolved(node[each]), path + "/*", out);
-    }
-  }
-}
-
 const std::map<std::string, json>& schema_keys() {
-  static const auto keys = [] {
-    std::map<std::string, json> out;
-    walk(schema(), "", out);
-    return out;
-  }();
+  static const auto keys = lg::test::schema_property_paths(schema());
   return keys;
 }
 

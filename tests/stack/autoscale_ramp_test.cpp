@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/stack/stack_test_util.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
 
 extern char** environ;
 

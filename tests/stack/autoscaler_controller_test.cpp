@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/stack/stack_test_util.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 

@@ -2,27 +2,22 @@
 // MetricsSource against a fake HAProxy CLI socket. No real stack.
 #include "stack/autoscaler/metrics.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdio>
 #include <fstream>
-#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "stack/proc_stat.h"
-#include "tests/stack/stack_test_util.h"
+#include "tests/support/fake_stats_socket.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 
@@ -30,6 +25,7 @@ namespace as = lg::stack::autoscaler;
 using Catch::Detail::Approx;
 using lg::stack::ServerStat;
 using lg::stack::StatRowKind;
+using lg::test::FakeStatsSocket;
 using lg::test::TempDir;
 using namespace std::chrono_literals;
 
@@ -203,55 +199,6 @@ TEST_CASE("group_cpu_seconds: utime + stime of a process group's live members", 
 }
 
 namespace {
-
-// A stand-in for HAProxy's stats socket: answers each connection's line with reply(line).
-class FakeStatsSocket {
- public:
-  FakeStatsSocket(std::filesystem::path path, std::function<std::string(const std::string&)> reply)
-      : reply_(std::move(reply)) {
-    REQUIRE(::pipe2(stop_, O_CLOEXEC) == 0);
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    std::snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path.c_str());
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
-    REQUIRE(::listen(fd_, 16) == 0);
-    thread_ = std::thread([this] { loop(); });
-  }
-  FakeStatsSocket(const FakeStatsSocket&) = delete;
-  FakeStatsSocket& operator=(const FakeStatsSocket&) = delete;
-  ~FakeStatsSocket() {
-    const char b = 'x';
-    [[maybe_unused]] const auto n = ::write(stop_[1], &b, 1);
-    thread_.join();
-    ::close(fd_);
-    ::close(stop_[0]);
-    ::close(stop_[1]);
-  }
-
- private:
-  bool wait(int fd) {
-    pollfd p[2] = {{stop_[0], POLLIN, 0}, {fd, POLLIN, 0}};
-    ::poll(p, 2, 5000);
-    return (p[0].revents & POLLIN) == 0 && (p[1].revents & POLLIN) != 0;
-  }
-  void loop() {
-    while (wait(fd_)) {
-      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) continue;
-      std::string line;
-      char ch = 0;
-      while (wait(c) && ::recv(c, &ch, 1, 0) == 1 && ch != '\n') line += ch;
-      const auto r = reply_(line);
-      [[maybe_unused]] const auto n = ::send(c, r.data(), r.size(), MSG_NOSIGNAL);
-      ::close(c);
-    }
-  }
-  std::function<std::string(const std::string&)> reply_;
-  int fd_ = -1;
-  int stop_[2] = {-1, -1};
-  std::thread thread_;
-};
 
 constexpr const char* kHeader =
     "# pxname,svname,qcur,scur,stot,econ,eresp,wretr,wredis,status,weight,type,rate,"

@@ -21,7 +21,9 @@
 #include "stack/run_dir.h"
 #include "stack/services.h"
 #include "stack/supervisor.h"
-#include "tests/stack/stack_test_util.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 namespace {
 

@@ -15,7 +15,9 @@
 #include "stack/embedded_stack.h"
 #include "stack/http_probe.h"
 #include "stack/proc_stat.h"
-#include "tests/stack/stack_test_util.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 extern char** environ;
 
@@ -91,8 +93,7 @@ std::vector<int> leftovers(const std::filesystem::path& dir, const std::set<int>
     const int pid = std::stoi(name);
     const auto st = lg::stack::read_proc_stat(pid);
     if (!st || st->state == 'Z') continue;
-    std::ifstream in(e.path() / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string cmdline = lg::test::read_file(e.path() / "cmdline");
     if (cmdline.find(dir.string()) != std::string::npos || groups.contains(st->pgrp)) {
       found.push_back(pid);
     }

@@ -15,7 +15,8 @@
 #include "stack/listeners.h"
 #include "stack/proc_stat.h"
 #include "stack/run_dir.h"
-#include "tests/stack/stack_test_util.h"
+#include "tests/support/files.h"
+#include "tests/support/shell_process.h"
 
 namespace lg::test {
 
@@ -41,11 +42,6 @@ inline std::filesystem::path make_fake_run(const std::filesystem::path& root,
 inline std::string master_with_worker(const std::string& name) {
   return "sleep 300 & echo $! > " + name + ".worker.tmp && mv " + name + ".worker.tmp " + name +
          ".worker; exec sleep 300";
-}
-
-inline std::uint64_t start_ticks_of(int pid) {
-  const auto stat = lg::stack::read_proc_stat(pid);
-  return stat ? stat->start_ticks : 0;
 }
 
 // Whether any member of these groups is alive (zombies excluded).

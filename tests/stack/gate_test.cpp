@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/stack/stack_test_util.h"
+#include "tests/support/files.h"
 #include "tests/support/loadgen_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 

@@ -6,7 +6,6 @@
 #include "stack/haproxy_api.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -24,7 +23,6 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -33,6 +31,10 @@
 
 #include "stack/http_probe.h"
 #include "tests/stack/tiny_http_server.h"
+#include "tests/support/fake_stats_socket.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 extern char** environ;
 
@@ -43,6 +45,8 @@ using lg::stack::ServerAdminState;
 using lg::stack::ServerHealth;
 using lg::stack::ServerStat;
 using lg::stack::StatRowKind;
+using lg::test::FakeStatsSocket;
+using lg::test::TempDir;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
@@ -63,26 +67,6 @@ const ServerStat& row(const std::vector<ServerStat>& rows, const std::string& se
   REQUIRE(it != rows.end());
   return *it;
 }
-
-// A scratch directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = "/tmp/lg-hapi-test-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) FAIL("mkdtemp failed");
-    path_ = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 }  // namespace
 
@@ -311,76 +295,15 @@ TEST_CASE("parse_show_info: fields of a captured reply, error texts rejected", "
 
 namespace {
 
-// Listens on a unix socket and answers each connection with reply(line), or stays silent.
-class FakeCli {
- public:
-  FakeCli(std::filesystem::path path, std::function<std::optional<std::string>(std::string)> reply)
-      : path_(std::move(path)), reply_(std::move(reply)) {
-    REQUIRE(::pipe2(stop_, O_CLOEXEC) == 0);
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    std::snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path_.c_str());
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
-    REQUIRE(::listen(fd_, 16) == 0);
-    thread_ = std::thread([this] { loop(); });
-  }
-  FakeCli(const FakeCli&) = delete;
-  FakeCli& operator=(const FakeCli&) = delete;
-  ~FakeCli() {
-    const char b = 'x';
-    [[maybe_unused]] const auto n = ::write(stop_[1], &b, 1);
-    thread_.join();
-    ::close(fd_);
-    ::close(stop_[0]);
-    ::close(stop_[1]);
-  }
-  std::vector<std::string> lines() {
-    std::lock_guard lock(mu_);
-    return lines_;
-  }
-
- private:
-  bool wait(int fd) {  // true if fd is readable, false once stop() was called
-    pollfd p[2] = {{stop_[0], POLLIN, 0}, {fd, POLLIN, 0}};
-    ::poll(p, 2, -1);
-    return (p[0].revents & POLLIN) == 0;
-  }
-  void loop() {
-    while (wait(fd_)) {
-      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) continue;
-      std::string line;
-      char ch = 0;
-      while (wait(c) && ::recv(c, &ch, 1, 0) == 1 && ch != '\n') line += ch;
-      {
-        std::lock_guard lock(mu_);
-        lines_.push_back(line);
-      }
-      const auto r = reply_(line);
-      if (!r) {  // silent: hold the connection until stop
-        wait(stop_[0]);
-        ::close(c);
-        return;
-      }
-      [[maybe_unused]] const auto n = ::send(c, r->data(), r->size(), MSG_NOSIGNAL);
-      ::close(c);
-    }
-  }
-
-  std::filesystem::path path_;
-  std::function<std::optional<std::string>(std::string)> reply_;
-  int fd_ = -1;
-  int stop_[2] = {-1, -1};
-  std::mutex mu_;
-  std::vector<std::string> lines_;
-  std::thread thread_;
-};
+// Unix socket paths must fit in 108 bytes: scratch directories go right under /tmp.
+TempDir socket_dir() {
+  return TempDir("lg-hapi-test", "/tmp");
+}
 
 }  // namespace
 
 TEST_CASE("HaproxyApi: missing and stale sockets are errors", "[unit]") {
-  TempDir dir;
+  TempDir dir = socket_dir();
   const auto sock = dir.path() / "admin.sock";
   SECTION("no socket file") {
     const auto r = HaproxyApi(sock).show_info();
@@ -409,22 +332,23 @@ TEST_CASE("HaproxyApi: missing and stale sockets are errors", "[unit]") {
 }
 
 TEST_CASE("HaproxyApi: one line out, the reply up to EOF back", "[unit]") {
-  TempDir dir;
-  FakeCli cli(dir.path() / "admin.sock", [](const std::string& line) -> std::optional<std::string> {
-    if (line == "show info") return "Name: HAProxy\nPid: 42\n\n";
-    if (line.starts_with("show stat")) return "No such proxy.\n\n";
-    if (line.ends_with("state ready")) return "\n";
-    if (line.ends_with("state drain")) return "No such server.\n\n";
-    if (line.find(" addr ") != std::string::npos && line.ends_with("port 8080")) {
-      return "no need to change the addr, port changed from '1' to '8080' by 'stats socket "
-             "command'\n\n";
-    }
-    if (line.find(" addr ") != std::string::npos) {
-      return "no need to change the addr, problem converting port 'x' to an int by 'stats "
-             "socket command'\n\n";
-    }
-    return "Unknown command.\n\n";
-  });
+  TempDir dir = socket_dir();
+  FakeStatsSocket cli(
+      dir.path() / "admin.sock", [](const std::string& line) -> std::optional<std::string> {
+        if (line == "show info") return "Name: HAProxy\nPid: 42\n\n";
+        if (line.starts_with("show stat")) return "No such proxy.\n\n";
+        if (line.ends_with("state ready")) return "\n";
+        if (line.ends_with("state drain")) return "No such server.\n\n";
+        if (line.find(" addr ") != std::string::npos && line.ends_with("port 8080")) {
+          return "no need to change the addr, port changed from '1' to '8080' by 'stats socket "
+                 "command'\n\n";
+        }
+        if (line.find(" addr ") != std::string::npos) {
+          return "no need to change the addr, problem converting port 'x' to an int by 'stats "
+                 "socket command'\n\n";
+        }
+        return "Unknown command.\n\n";
+      });
   const HaproxyApi api(dir.path() / "admin.sock", 1000ms);
 
   const auto info = api.show_info();
@@ -458,8 +382,9 @@ TEST_CASE("HaproxyApi: one line out, the reply up to EOF back", "[unit]") {
 }
 
 TEST_CASE("HaproxyApi: bad arguments are refused before any I/O", "[unit]") {
-  TempDir dir;
-  FakeCli cli(dir.path() / "admin.sock", [](const std::string&) { return std::string("\n"); });
+  TempDir dir = socket_dir();
+  FakeStatsSocket cli(dir.path() / "admin.sock",
+                      [](const std::string&) { return std::string("\n"); });
   const HaproxyApi api(dir.path() / "admin.sock");
   CHECK_FALSE(api.command("show info\nshutdown frontend fe").has_value());
   CHECK_FALSE(api.command("").has_value());
@@ -475,9 +400,10 @@ TEST_CASE("HaproxyApi: bad arguments are refused before any I/O", "[unit]") {
 }
 
 TEST_CASE("HaproxyApi: a peer that never answers costs one timeout", "[unit]") {
-  TempDir dir;
-  FakeCli cli(dir.path() / "admin.sock",
-              [](const std::string&) -> std::optional<std::string> { return std::nullopt; });
+  TempDir dir = socket_dir();
+  FakeStatsSocket cli(
+      dir.path() / "admin.sock",
+      [](const std::string&) -> std::optional<std::string> { return std::nullopt; });
   const HaproxyApi api(dir.path() / "admin.sock", 200ms);
   const auto t0 = Clock::now();
   const auto r = api.command("show info");
@@ -498,12 +424,13 @@ TEST_CASE("HaproxyApi: wait_sessions_zero polls until scur reaches 0, bounded", 
     return header + "be_web,web1,0," + n + ",9,0,0,0,0,DRAIN,1,L7OK,0,9,0,0,0,0,1,2,\n" +
            "be_web,BACKEND,0," + n + ",9,0,0,0,0,UP,1,,0,9,0,0,0,0,1,2,1\n\n";
   };
-  TempDir dir;
+  TempDir dir = socket_dir();
   std::atomic<int> polls{0};
-  FakeCli cli(dir.path() / "admin.sock", [&](const std::string&) -> std::optional<std::string> {
-    const int n = polls++;
-    return reply_with(n >= 2 ? 0 : 2 - n);
-  });
+  FakeStatsSocket cli(dir.path() / "admin.sock",
+                      [&](const std::string&) -> std::optional<std::string> {
+                        const int n = polls++;
+                        return reply_with(n >= 2 ? 0 : 2 - n);
+                      });
   const HaproxyApi api(dir.path() / "admin.sock", 500ms);
 
   const auto t0 = Clock::now();
@@ -517,12 +444,13 @@ TEST_CASE("HaproxyApi: wait_sessions_zero polls until scur reaches 0, bounded", 
 }
 
 TEST_CASE("HaproxyApi: wait_sessions_zero reports the sessions left at the deadline", "[unit]") {
-  TempDir dir;
-  FakeCli cli(dir.path() / "admin.sock", [](const std::string&) -> std::optional<std::string> {
-    return "# pxname,svname,qcur,scur,stot,econ,eresp,wretr,wredis,status,weight,check_status,"
-           "hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,rate,rtime,\n"
-           "be_web,web1,1,3,9,0,0,0,0,DRAIN,1,L7OK,0,9,0,0,0,0,1,2,\n\n";
-  });
+  TempDir dir = socket_dir();
+  FakeStatsSocket cli(
+      dir.path() / "admin.sock", [](const std::string&) -> std::optional<std::string> {
+        return "# pxname,svname,qcur,scur,stot,econ,eresp,wretr,wredis,status,weight,check_status,"
+               "hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,rate,rtime,\n"
+               "be_web,web1,1,3,9,0,0,0,0,DRAIN,1,L7OK,0,9,0,0,0,0,1,2,\n\n";
+      });
   const HaproxyApi api(dir.path() / "admin.sock", 500ms);
   const auto t0 = Clock::now();
   const auto r = api.wait_sessions_zero("be_web", "web1", Clock::now() + 100ms);
@@ -585,14 +513,11 @@ class SpawnedProcess {
   void stop() {
     if (pid_ < 0) return;
     ::kill(-pid_, SIGTERM);
-    const auto deadline = Clock::now() + 3s;
     int status = 0;
-    while (Clock::now() < deadline) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(5ms);
+    if (lg::test::wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, 3s,
+                             lg::test::Poll{5ms})) {
+      pid_ = -1;
+      return;
     }
     ::kill(-pid_, SIGKILL);
     ::waitpid(pid_, &status, 0);
@@ -603,29 +528,22 @@ class SpawnedProcess {
   pid_t pid_ = -1;
 };
 
-std::string file_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Polls show_stat until `pred` holds for `server`, up to `within`; returns the last row seen.
 std::optional<ServerStat> wait_for(const HaproxyApi& api, const std::string& server,
                                    const std::function<bool(const ServerStat&)>& pred,
                                    std::chrono::milliseconds within) {
-  const auto deadline = Clock::now() + within;
   std::optional<ServerStat> last;
-  for (;;) {
-    if (const auto rows = api.show_stat("be_web"); rows) {
-      for (const auto& s : *rows) {
-        if (s.server == server) last = s;
-      }
-      if (last && pred(*last)) return last;
-    }
-    if (Clock::now() >= deadline) return last;
-    std::this_thread::sleep_for(10ms);
-  }
+  lg::test::wait_until(
+      [&] {
+        const auto rows = api.show_stat("be_web");
+        if (!rows) return false;
+        for (const auto& s : *rows) {
+          if (s.server == server) last = s;
+        }
+        return last && pred(*last);
+      },
+      within, lg::test::Poll{10ms});
+  return last;
 }
 
 // The current show stat row of be_web/<server>.
@@ -646,7 +564,7 @@ TEST_CASE("haproxy api: a template slot goes ready, serves, drains and goes to m
     REQUIRE(std::filesystem::exists(haproxy));
   }
 
-  TempDir dir;
+  TempDir dir = socket_dir();
   lg::stack::test::TinyHttpServer web;  // stands in for an nginx replica
   const auto fe_port = lg::stack::find_free_port_block(
       static_cast<std::uint16_t>(28000 + ::getpid() % 2000), 1, 500);
@@ -684,15 +602,16 @@ TEST_CASE("haproxy api: a template slot goes ready, serves, drains and goes to m
   const HaproxyApi api(sock, 2000ms);
   {
     // Ready when the CLI answers (the socket file alone proves nothing).
-    const auto deadline = Clock::now() + 5s;
     std::expected<std::map<std::string, std::string>, std::string> info =
         std::unexpected("not polled");
-    while (Clock::now() < deadline && proc.alive()) {
-      info = api.show_info();
-      if (info) break;
-      std::this_thread::sleep_for(10ms);
-    }
-    INFO("haproxy log:\n" << file_text(log));
+    lg::test::wait_until(
+        [&] {
+          if (!proc.alive()) return true;  // it will not answer: the log says why
+          info = api.show_info();
+          return info.has_value();
+        },
+        5s, lg::test::Poll{10ms});
+    INFO("haproxy log:\n" << lg::test::read_file(log));
     REQUIRE(info.has_value());
     CHECK(info->at("Pid") == std::to_string(proc.pid()));
   }

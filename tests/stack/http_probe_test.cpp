@@ -9,7 +9,10 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <expected>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "tests/stack/tiny_http_server.h"
 
@@ -117,6 +120,82 @@ TEST_CASE("parse_http_reply: truncated and malformed responses are errors", "[un
   fails("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", "conflicting");
 }
 
+TEST_CASE("parse_http_reply: garbage and short responses are errors, never replies", "[unit]") {
+  const auto fails = [](std::string_view bytes, const char* what) {
+    const auto r = parse_http_reply(bytes);
+    INFO(bytes);
+    REQUIRE_FALSE(r.has_value());
+    CHECK_THAT(r.error(), Catch::Contains(what));
+  };
+  // Not HTTP at all: the line is quoted, so a log says what answered.
+  fails(std::string_view("\x16\x03\x01\x02\x00\x01", 6), "bad status line");  // a TLS hello
+  fails(std::string_view("\0\0\0\0", 4), "bad status line");
+  fails("<html>hello</html>\n", "bad status line: '<html>hello</html>'");
+  fails("HTTP/2 200\r\n\r\n", "bad status line: 'HTTP/2 200'");
+  fails("HTTP/1.1 20 OK\r\n\r\n", "bad status code");  // llhttp takes 2 digits; RFC 9112 not
+  fails("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+        "bad Content-Length: '99999999999999999999999'");
+  // Cut short: each names where the bytes stopped.
+  fails("H", "inside the status line");
+  fails("HTTP/1.1", "inside the status line");
+  fails("HTTP/1.1 200 OK", "inside the status line");
+  fails("\r\n", "inside the status line");
+  fails("HTTP/1.1 200 OK\r\n", "inside the headers");
+  fails("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", "before Content-Length bytes of body");
+  fails("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "inside a chunk size");
+  fails("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello", "inside a chunk");
+  fails("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: 1\r\n",
+        "inside the chunked trailer");
+  fails("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 2", "inside the status line");
+}
+
+TEST_CASE("HttpReplyReader: bytes split anywhere read as the whole", "[unit]") {
+  const std::vector<std::string> replies = {
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nok web1\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A:  spaced  \r\n\r\n"
+      "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n",
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}",
+      "HTTP/1.0 503 Service Unavailable\r\n\r\n<html>busy</html>\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokXX0\r\n\r\n",  // bad
+      "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",                                 // bad
+  };
+  // Fed in two parts split at `at`, then EOF.
+  const auto read_split = [](const std::string& bytes,
+                             std::size_t at) -> std::expected<lg::stack::HttpReply, std::string> {
+    lg::stack::HttpReplyReader reader;
+    for (const auto part :
+         {std::string_view(bytes).substr(0, at), std::string_view(bytes).substr(at)}) {
+      auto complete = reader.add(part);
+      if (!complete) return std::unexpected(complete.error());
+      if (*complete) return reader.take_reply();
+    }
+    if (auto ended = reader.finish(); !ended) return std::unexpected(ended.error());
+    return reader.take_reply();
+  };
+  for (const auto& bytes : replies) {
+    const auto whole = parse_http_reply(bytes);
+    for (std::size_t at = 0; at <= bytes.size(); ++at) {
+      INFO(bytes << "\nsplit at " << at);
+      const auto split = read_split(bytes, at);
+      REQUIRE(split.has_value() == whole.has_value());
+      if (!whole) {
+        CHECK(split.error() == whole.error());
+        continue;
+      }
+      CHECK(split->status == whole->status);
+      CHECK(split->reason == whole->reason);
+      CHECK(split->headers == whole->headers);
+      CHECK(split->body == whole->body);
+    }
+  }
+  const auto chunked = parse_http_reply(replies[1]);
+  REQUIRE(chunked.has_value());
+  CHECK(chunked->body == "hello world");
+  REQUIRE(chunked->header("X-A") != nullptr);
+  CHECK(*chunked->header("X-A") == "spaced");      // trimmed both sides
+  CHECK(chunked->header("X-Trailer") == nullptr);  // a trailer is not a header
+}
+
 TEST_CASE("http_get: a loopback server's reply, bounded errors otherwise", "[unit]") {
   SECTION("200 from a live server") {
     lg::stack::test::TinyHttpServer web;
@@ -149,6 +228,21 @@ TEST_CASE("http_get: a loopback server's reply, bounded errors otherwise", "[uni
     lg::stack::test::TinyHttpServer web;
     const auto r = lg::stack::http_get("127.0.0.1", web.port(), "/slow?ms=1000", 100ms);
     REQUIRE_FALSE(r.has_value());
+  }
+  SECTION("garbage or a cut response from the server is an error naming it") {
+    lg::stack::test::TinyHttpServer ssh("SSH-2.0-OpenSSH_9.2\r\n");
+    const auto r = lg::stack::http_get("127.0.0.1", ssh.port(), "/health", 2000ms);
+    REQUIRE_FALSE(r.has_value());
+    CHECK_THAT(r.error(), Catch::Contains("bad status line: 'SSH-2.0-OpenSSH_9.2'") &&
+                              Catch::Contains("127.0.0.1:" + std::to_string(ssh.port())));
+    lg::stack::test::TinyHttpServer cut("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort");
+    const auto c = lg::stack::http_get("127.0.0.1", cut.port(), "/health", 2000ms);
+    REQUIRE_FALSE(c.has_value());
+    CHECK_THAT(c.error(), Catch::Contains("connection closed before Content-Length bytes"));
+    lg::stack::test::TinyHttpServer silent_close("");
+    const auto e = lg::stack::http_get("127.0.0.1", silent_close.port(), "/health", 2000ms);
+    REQUIRE_FALSE(e.has_value());
+    CHECK_THAT(e.error(), Catch::Contains("server closed without a response"));
   }
   SECTION("bad arguments") {
     CHECK_FALSE(lg::stack::http_get("localhost", 80, "/", 100ms).has_value());

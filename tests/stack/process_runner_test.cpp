@@ -12,34 +12,18 @@
 #include "stack/boost_process_runner.h"
 #include "stack/proc_stat.h"
 #include "stack/run_dir.h"
-#include "tests/stack/stack_test_util.h"
+#include "tests/support/files.h"
+#include "tests/support/shell_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 namespace fs = std::filesystem;
 using lg::stack::BoostProcessRunner;
-using lg::stack::ProcessSpec;
 using lg::stack::StopOutcome;
-using lg::test::read_file;
-using lg::test::TempDir;
-using lg::test::wait_until;
+using namespace lg::test;  // the shared helpers of tests/support
 using namespace std::chrono_literals;
 
 namespace {
-
-ProcessSpec shell(const TempDir& dir, const std::string& name, const std::string& script,
-                  bool die_with_parent = true) {
-  ProcessSpec s;
-  s.name = name;
-  s.argv = {"/bin/sh", "-c", script};
-  s.log = dir.path() / "log" / (name + ".log");
-  s.cwd = dir.path();
-  s.die_with_parent = die_with_parent;
-  return s;
-}
-
-std::uint64_t start_ticks(int pid) {
-  const auto stat = lg::stack::read_proc_stat(pid);
-  return stat ? stat->start_ticks : 0;
-}
 
 // SIGKILLs a process group at scope exit unless it is already gone. With a runner (the leader
 // is its child) it also reaps the leader; without one, it signals only if the leader is still
@@ -47,13 +31,13 @@ std::uint64_t start_ticks(int pid) {
 class GroupGuard {
  public:
   GroupGuard(BoostProcessRunner* runner, int pgid)
-      : runner_(runner), pgid_(pgid), ticks_(start_ticks(pgid)) {}
+      : runner_(runner), pgid_(pgid), ticks_(start_ticks_of(pgid)) {}
   ~GroupGuard() {
     if (pgid_ <= 1) return;
     if (runner_ != nullptr) {
       runner_->signal_group(pgid_, SIGKILL);
       runner_->wait_exit(pgid_, 5000ms);
-    } else if (ticks_ != 0 && start_ticks(pgid_) == ticks_) {
+    } else if (ticks_ != 0 && start_ticks_of(pgid_) == ticks_) {
       ::kill(-pgid_, SIGKILL);
     }
   }
@@ -120,7 +104,7 @@ std::vector<int> zombie_children() {
 TEST_CASE("a spawned process leads its own process group and is reaped", "[runner]") {
   TempDir dir;
   BoostProcessRunner runner;
-  auto pid = runner.spawn(shell(dir, "sleeper", "exec sleep 30"));
+  auto pid = runner.spawn(shell_spec(dir.path(), "sleeper", "exec sleep 30"));
   REQUIRE(pid);
   GroupGuard guard(&runner, *pid);
   CHECK(::getpgid(*pid) == *pid);
@@ -143,7 +127,7 @@ TEST_CASE("a spawned process leads its own process group and is reaped", "[runne
 TEST_CASE("an exited process is not running, even before anyone waited for it", "[runner]") {
   TempDir dir;
   BoostProcessRunner runner;
-  auto pid = runner.spawn(shell(dir, "quick", "exit 3"));
+  auto pid = runner.spawn(shell_spec(dir.path(), "quick", "exit 3"));
   REQUIRE(pid);
   GroupGuard guard(&runner, *pid);
   // running() itself reaps: a zombie would still answer kill(pid, 0).
@@ -159,7 +143,7 @@ TEST_CASE("an exited process is not running, even before anyone waited for it", 
 TEST_CASE("signal_group reaches a grandchild in the group", "[runner]") {
   TempDir dir;
   BoostProcessRunner runner;
-  auto pid = runner.spawn(shell(dir, "parent", "sleep 30 & echo $! > gc.pid; wait"));
+  auto pid = runner.spawn(shell_spec(dir.path(), "parent", "sleep 30 & echo $! > gc.pid; wait"));
   REQUIRE(pid);
   GroupGuard guard(&runner, *pid);
   const int grandchild = pid_written_to(dir.path() / "gc.pid");
@@ -178,7 +162,8 @@ TEST_CASE("stdout and stderr are appended to the log, stdin is /dev/null, cwd is
   const auto work = dir.path() / "work";
   fs::create_directory(work);
   BoostProcessRunner runner;
-  auto spec = shell(dir, "talker", "echo out; echo err >&2; pwd -P; readlink /proc/$$/fd/0");
+  auto spec =
+      shell_spec(dir.path(), "talker", "echo out; echo err >&2; pwd -P; readlink /proc/$$/fd/0");
   spec.cwd = work;
   spec.log = dir.path() / "deep" / "er" / "talker.log";  // parent folders are created
   fs::create_directories(spec.log.parent_path());
@@ -197,7 +182,7 @@ TEST_CASE("the child inherits no other file descriptor", "[runner]") {
   const int leak = ::fcntl(::open("/dev/null", O_RDONLY), F_DUPFD, 50);
   REQUIRE(leak >= 50);
   BoostProcessRunner runner;
-  auto pid = runner.spawn(shell(dir, "fds", "cd /proc/$$/fd && echo *"));
+  auto pid = runner.spawn(shell_spec(dir.path(), "fds", "cd /proc/$$/fd && echo *"));
   ::close(leak);
   REQUIRE(pid);
   GroupGuard guard(&runner, *pid);
@@ -217,7 +202,7 @@ TEST_CASE("the child starts with no blocked or ignored signals", "[runner]") {
   ::sigaddset(&term, SIGTERM);
   ::pthread_sigmask(SIG_BLOCK, &term, nullptr);
   BoostProcessRunner runner;
-  auto pid = runner.spawn(shell(dir, "sleeper", "exec sleep 30"));
+  auto pid = runner.spawn(shell_spec(dir.path(), "sleeper", "exec sleep 30"));
   REQUIRE(pid);
   GroupGuard guard(&runner, *pid);
   CHECK(status_mask(*pid, "SigBlk") == 0);
@@ -229,7 +214,7 @@ TEST_CASE("the child starts with no blocked or ignored signals", "[runner]") {
 TEST_CASE("spawn errors are values naming the service", "[runner]") {
   TempDir dir;
   BoostProcessRunner runner;
-  auto spec = shell(dir, "ghost", "true");
+  auto spec = shell_spec(dir.path(), "ghost", "true");
   SECTION("no such program") {
     spec.argv = {"/nonexistent/bin/ghostd"};
     auto pid = runner.spawn(spec);
@@ -281,8 +266,8 @@ TEST_CASE("die_with_parent: a child dies when the process that spawned it exits"
   if (helper == 0) {  // the helper: spawn two sleepers, report their pids, exit at once
     ::close(pipe_fds[0]);
     BoostProcessRunner runner;
-    auto dies = runner.spawn(shell(dir, "dies", "exec sleep 30", true));
-    auto stays = runner.spawn(shell(dir, "stays", "exec sleep 30", false));
+    auto dies = runner.spawn(shell_spec(dir.path(), "dies", "exec sleep 30", true));
+    auto stays = runner.spawn(shell_spec(dir.path(), "stays", "exec sleep 30", false));
     const int pids[2] = {dies ? *dies : -1, stays ? *stays : -1};
     const auto written = ::write(pipe_fds[1], pids, sizeof pids);
     ::_exit(written == sizeof pids ? 0 : 1);  // no destructors: the process just ends
@@ -320,11 +305,11 @@ TEST_CASE("clean_stale stops the recorded groups of a dead owner and removes the
   lg::test::write_file(run / "owner", std::to_string(dead) + " 1\n");
 
   BoostProcessRunner runner;
-  auto pid = runner.spawn(shell(tmp, "sleeper", "sleep 30 & echo $! > gc.pid; wait"));
+  auto pid = runner.spawn(shell_spec(tmp.path(), "sleeper", "sleep 30 & echo $! > gc.pid; wait"));
   REQUIRE(pid);
   GroupGuard guard(&runner, *pid);
   const int grandchild = pid_written_to(tmp.path() / "gc.pid");
-  REQUIRE(lg::stack::write_pids(run, {{"sleeper", *pid, start_ticks(*pid), SIGTERM}}));
+  REQUIRE(lg::stack::write_pids(run, {{"sleeper", *pid, start_ticks_of(*pid), SIGTERM}}));
 
   SECTION("a run left by a killed loadgen") {
     CHECK(lg::stack::find_stale(root) == std::vector<fs::path>{run});
@@ -358,20 +343,20 @@ TEST_CASE("stop_recorded escalates to SIGKILL and never signals a reused pid",
   TempDir tmp;
   BoostProcessRunner runner;
   // Ignores SIGTERM (a trap in the shell, inherited by nothing else): only SIGKILL works.
-  auto stubborn = runner.spawn(shell(tmp, "stubborn",
-                                     "trap '' TERM; echo > ready; "
-                                     "while :; do sleep 1; done"));
+  auto stubborn = runner.spawn(shell_spec(tmp.path(), "stubborn",
+                                          "trap '' TERM; echo > ready; "
+                                          "while :; do sleep 1; done"));
   REQUIRE(stubborn);
   GroupGuard stubborn_guard(&runner, *stubborn);
-  auto bystander = runner.spawn(shell(tmp, "bystander", "exec sleep 30"));
+  auto bystander = runner.spawn(shell_spec(tmp.path(), "bystander", "exec sleep 30"));
   REQUIRE(bystander);
   GroupGuard bystander_guard(&runner, *bystander);
   REQUIRE(wait_until([&] { return fs::exists(tmp.path() / "ready"); }));
 
   // The bystander is recorded with another start time: as if its pid had been reused.
   REQUIRE(lg::stack::write_pids(tmp.path(),
-                                {{"bystander", *bystander, start_ticks(*bystander) + 1, SIGTERM},
-                                 {"stubborn", *stubborn, start_ticks(*stubborn), SIGTERM}}));
+                                {{"bystander", *bystander, start_ticks_of(*bystander) + 1, SIGTERM},
+                                 {"stubborn", *stubborn, start_ticks_of(*stubborn), SIGTERM}}));
   auto stopped = lg::stack::stop_recorded(tmp.path(), 100ms);
   REQUIRE(stopped);
   REQUIRE(stopped->size() == 2);

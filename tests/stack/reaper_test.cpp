@@ -23,33 +23,19 @@
 #include "stack/run_dir.h"
 #include "stack/services_util.h"
 #include "tests/stack/fake_run.h"
-#include "tests/stack/stack_test_util.h"
+#include "tests/support/files.h"
+#include "tests/support/shell_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 namespace fs = std::filesystem;
 using lg::stack::BoostProcessRunner;
-using lg::stack::ProcessSpec;
 using lg::stack::Reaper;
 using lg::stack::StopOutcome;
-using lg::test::any_group_alive;
-using lg::test::GroupsGuard;
-using lg::test::master_with_worker;
-using lg::test::start_ticks_of;
-using lg::test::TempDir;
-using lg::test::wait_until;
+using namespace lg::test;  // the shared helpers: tests/support, tests/stack/fake_run.h
 using namespace std::chrono_literals;
 
 namespace {
-
-ProcessSpec script(const fs::path& dir, const std::string& name, const std::string& text,
-                   bool die_with_parent) {
-  ProcessSpec s;
-  s.name = name;
-  s.argv = {"/bin/sh", "-c", text};
-  s.log = dir / "log" / (name + ".log");
-  s.cwd = dir;
-  s.die_with_parent = die_with_parent;
-  return s;
-}
 
 // Waits for <dir>/<name>.worker (master_with_worker) and returns the worker's pid, or -1.
 int worker_pid(const fs::path& dir, const std::string& name) {
@@ -82,8 +68,9 @@ struct FakeLoadgen {
     ::_exit(11);
   }
   BoostProcessRunner runner;
-  const auto web = runner.spawn(script(dir, "web", master_with_worker("web"), !detach));
-  const auto replica = runner.spawn(script(dir, "replica", master_with_worker("replica"), !detach));
+  const auto web = runner.spawn(shell_spec(dir, "web", master_with_worker("web"), !detach));
+  const auto replica =
+      runner.spawn(shell_spec(dir, "replica", master_with_worker("replica"), !detach));
   if (!web || !replica) ::_exit(12);
   std::vector<lg::stack::RecordedProcess> own(1);
   own[0].name = "web";
@@ -239,7 +226,7 @@ TEST_CASE("reaper: a run killed before its stack.info is stopped but left for th
   auto dir = lg::stack::create_run_dir(root.path() / "runs");
   REQUIRE(dir);
   BoostProcessRunner runner;
-  auto web = runner.spawn(script(*dir, "web", master_with_worker("web"), true));
+  auto web = runner.spawn(shell_spec(*dir, "web", master_with_worker("web"), true));
   REQUIRE(web);
   GroupsGuard guard;
   guard.add(*web);
@@ -270,7 +257,7 @@ TEST_CASE("kill_recorded stops every group at once, SIGKILL after the grace", "[
   std::vector<int> pids;
   GroupsGuard guard;
   for (const char* name : {"a", "b", "c"}) {
-    auto pid = runner.spawn(script(
+    auto pid = runner.spawn(shell_spec(
         tmp.path(), name,
         std::string("trap '' TERM; echo > ") + name + ".ready; while :; do sleep 1; done", true));
     REQUIRE(pid);

@@ -9,7 +9,8 @@
 #include "stack/proc_stat.h"
 #include "stack/run_dir.h"
 #include "tests/stack/fake_run.h"
-#include "tests/stack/stack_test_util.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using lg::stack::RecordedProcess;

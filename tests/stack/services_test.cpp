@@ -34,34 +34,30 @@
 #include <vector>
 
 #include "stack/services_util.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 namespace fs = std::filesystem;
 using namespace lg::stack;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using Catch::Matchers::Contains;
+using lg::test::Poll;
+using lg::test::read_file;
+using lg::test::TempDir;
+using lg::test::wait_until;
 
 namespace {
+
+// A short path: unix socket paths must stay under 108 bytes.
+TempDir short_tmp() {
+  return TempDir("lgsvc", "/tmp");
+}
 
 long long ms_since(Clock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
 }
-
-// A short path: unix socket paths must stay under 108 bytes.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/lgsvc-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
 
 sockaddr_in loopback(std::uint16_t port) {
   sockaddr_in a{};
@@ -191,14 +187,13 @@ class Processes {
   }
 
   static bool wait_gone(Proc& p, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    for (;;) {
-      int status = 0;
-      if (!p.reaped && ::waitpid(p.pid, &status, WNOHANG) == p.pid) p.reaped = true;
-      if (p.reaped && group_empty(p.pid)) return true;
-      if (Clock::now() >= deadline) return false;
-      std::this_thread::sleep_for(5ms);
-    }
+    return wait_until(
+        [&] {
+          int status = 0;
+          if (!p.reaped && ::waitpid(p.pid, &status, WNOHANG) == p.pid) p.reaped = true;
+          return p.reaped && group_empty(p.pid);
+        },
+        timeout, Poll{5ms});
   }
 
   std::vector<Proc> procs_;
@@ -332,22 +327,6 @@ std::string haproxy_cmd(const fs::path& sock, const std::string& cmd) {
   return out;
 }
 
-bool wait_for(const std::function<bool()>& ready, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (!ready()) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 Binaries require_binaries() {
   auto bin = find_binaries();
   INFO((bin ? std::string() : bin.error()));
@@ -358,7 +337,7 @@ Binaries require_binaries() {
 // Runs a config check; its output in the failure message.
 void check_ok(const std::vector<std::string>& argv, const fs::path& out) {
   auto rc = detail::run_to_exit(argv, out, 30s);
-  INFO(argv[0] << " said:\n" << read_text(out));
+  INFO(argv[0] << " said:\n" << read_file(out));
   REQUIRE(rc.has_value());
   CHECK(*rc == 0);
 }
@@ -384,8 +363,8 @@ TEST_CASE("services: find_binaries finds every daemon", "[stack]") {
 
 TEST_CASE("services: every rendered config passes its binary's own check", "[stack]") {
   const Binaries bin = require_binaries();
-  TempDir tmp;
-  const Layout layout{tmp.path / "run"};
+  TempDir tmp = short_tmp();
+  const Layout layout{tmp.path() / "run"};
   const Ports ports = free_ports();  // nginx -t binds its listen address
   REQUIRE(prepare_run_dir(layout).has_value());
 
@@ -394,14 +373,14 @@ TEST_CASE("services: every rendered config passes its binary's own check", "[sta
   const auto fpm = value_or_fail(fpm_spec(bin, layout, 2, 3));
 
   const fs::path cfg = layout.haproxy_dir() / "haproxy.cfg";
-  const std::string cfg_text = read_text(cfg);
+  const std::string cfg_text = read_file(cfg);
   CHECK_THAT(cfg_text, Contains("server-template web 1-10 127.0.0.1:1 check disabled"));
   CHECK_THAT(cfg_text, Contains("bind 127.0.0.1:" + std::to_string(ports.haproxy())));
   CHECK_THAT(cfg_text, Contains("stats socket " + layout.haproxy_socket().string()));
-  check_ok({bin.haproxy.string(), "-c", "-f", cfg.string()}, tmp.path / "haproxy-check.txt");
+  check_ok({bin.haproxy.string(), "-c", "-f", cfg.string()}, tmp.path() / "haproxy-check.txt");
 
   const fs::path dir = layout.replica_dir(2);
-  const std::string nginx_text = read_text(dir / "nginx.conf");
+  const std::string nginx_text = read_file(dir / "nginx.conf");
   CHECK_THAT(nginx_text, Contains("listen 127.0.0.1:" + std::to_string(ports.replica(2))));
   CHECK_THAT(nginx_text, Contains("unix:" + layout.fpm_socket(2).string()));
   std::istringstream lines(nginx_text);
@@ -417,13 +396,13 @@ TEST_CASE("services: every rendered config passes its binary's own check", "[sta
   }
   check_ok(
       {bin.nginx.string(), "-t", "-p", dir.string() + "/", "-c", (dir / "nginx.conf").string()},
-      tmp.path / "nginx-check.txt");
+      tmp.path() / "nginx-check.txt");
 
-  const std::string fpm_text = read_text(dir / "php-fpm.conf");
+  const std::string fpm_text = read_file(dir / "php-fpm.conf");
   CHECK_THAT(fpm_text, Contains("pm.max_children = 3"));
   CHECK_THAT(fpm_text, Contains("env[DB_SOCKET] = " + layout.mysql_socket().string()));
   check_ok({bin.php_fpm.string(), "-t", "-R", "-y", (dir / "php-fpm.conf").string()},
-           tmp.path / "fpm-check.txt");
+           tmp.path() / "fpm-check.txt");
 
   CHECK(fs::is_regular_file(layout.www() / "index.php"));
   CHECK(fs::is_regular_file(layout.www() / "static" / "hello.txt"));
@@ -437,8 +416,8 @@ TEST_CASE("services: every rendered config passes its binary's own check", "[sta
 TEST_CASE("services: specs refuse what would break a config", "[stack]") {
   const Binaries bin{"/x/haproxy", "/x/nginx", "/x/mariadbd", "/x/mariadb-install-db",
                      "/x/php-fpm8.2"};
-  TempDir tmp;
-  const Layout layout{tmp.path / "run"};
+  TempDir tmp = short_tmp();
+  const Layout layout{tmp.path() / "run"};
   const Ports ports;
 
   SECTION("replica numbers start at 1 and stay in the port block") {
@@ -451,22 +430,22 @@ TEST_CASE("services: specs refuse what would break a config", "[stack]") {
     CHECK_FALSE(fpm_spec(bin, layout, 1, 0).has_value());
   }
   SECTION("a run directory that configs cannot take unquoted") {
-    auto spec = nginx_spec(bin, Layout{tmp.path / "with space"}, ports, 1);
+    auto spec = nginx_spec(bin, Layout{tmp.path() / "with space"}, ports, 1);
     REQUIRE_FALSE(spec.has_value());
     CHECK_THAT(spec.error(), Contains("with space"));
   }
   SECTION("a socket path over the unix limit") {
-    auto spec = fpm_spec(bin, Layout{tmp.path / std::string(100, 'd')}, 1);
+    auto spec = fpm_spec(bin, Layout{tmp.path() / std::string(100, 'd')}, 1);
     REQUIRE_FALSE(spec.has_value());
     CHECK_THAT(spec.error(), Contains("unix socket path"));
   }
   SECTION("assets that are not there") {
-    auto ok = prepare_run_dir(layout, tmp.path / "no-assets");
+    auto ok = prepare_run_dir(layout, tmp.path() / "no-assets");
     REQUIRE_FALSE(ok.has_value());
     CHECK_THAT(ok.error(), Contains("LG_STACK_ASSETS_DIR"));
   }
   SECTION("a placeholder without a value") {
-    const fs::path assets = tmp.path / "assets";
+    const fs::path assets = tmp.path() / "assets";
     fs::create_directories(assets / "config");
     std::ofstream(assets / "config" / "haproxy.cfg.in") << "global\n  maxconn @NO_SUCH_VAR@\n";
     auto spec = haproxy_spec(bin, layout, ports, 2, assets);
@@ -483,14 +462,14 @@ TEST_CASE("services: specs refuse what would break a config", "[stack]") {
 TEST_CASE("services: the MariaDB template is made once, atomically, and copied per run",
           "[stack]") {
   const Binaries bin = require_binaries();
-  TempDir tmp;
-  const fs::path cache = tmp.path / "cache";
+  TempDir tmp = short_tmp();
+  const fs::path cache = tmp.path() / "cache";
   fs::create_directories(cache);
   // What a killed init leaves behind (pid 2^22 + 1 is above pid_max, so never alive).
   const fs::path dead_staging = cache / ".mariadb-staging-4194305-0";
   fs::create_directories(dead_staging / "data");
 
-  const Layout first{tmp.path / "run1"};
+  const Layout first{tmp.path() / "run1"};
   REQUIRE(prepare_run_dir(first).has_value());
   const auto made = value_or_fail(prepare_mariadb(bin, first, cache));
   CHECK(made.created);
@@ -498,7 +477,7 @@ TEST_CASE("services: the MariaDB template is made once, atomically, and copied p
   CHECK(fs::is_regular_file(first.mysql_datadir() / "app" / "items.ibd"));
   CHECK_FALSE(fs::exists(dead_staging));
 
-  const Layout second{tmp.path / "run2"};
+  const Layout second{tmp.path() / "run2"};
   REQUIRE(prepare_run_dir(second).has_value());
   const auto reused = value_or_fail(prepare_mariadb(bin, second, cache));
   CHECK_FALSE(reused.created);
@@ -516,8 +495,8 @@ TEST_CASE("services: the MariaDB template is made once, atomically, and copied p
 
 TEST_CASE("services: one replica serves the app from a template copy", "[stack]") {
   const Binaries bin = require_binaries();
-  TempDir tmp;
-  const Layout layout{tmp.path / "run"};
+  TempDir tmp = short_tmp();
+  const Layout layout{tmp.path() / "run"};
   const Ports ports = free_ports();
   REQUIRE(prepare_run_dir(layout).has_value());
   const auto t_prepare = Clock::now();
@@ -542,14 +521,16 @@ TEST_CASE("services: one replica serves the app from a template copy", "[stack]"
       }
       return out;
     };
-    if (!wait_for([&] { return mariadb_ready(layout); }, 30s)) FAIL("no MariaDB\n" << logs());
-    if (!wait_for([&] { return fpm_ready(layout, 1); }, 10s)) FAIL("no FPM\n" << logs());
-    if (!wait_for(
+    if (!wait_until([&] { return mariadb_ready(layout); }, 30s, Poll{5ms}))
+      FAIL("no MariaDB\n" << logs());
+    if (!wait_until([&] { return fpm_ready(layout, 1); }, 10s, Poll{5ms}))
+      FAIL("no FPM\n" << logs());
+    if (!wait_until(
             [&] {
               auto r = http(port, "GET", "/health", "", "", 1s);
               return r && r->status == 200;
             },
-            10s)) {
+            10s, Poll{5ms})) {
       FAIL("no nginx /health\n" << logs());
     }
     auto first = http(port, "GET", "/api/item?id=42");
@@ -658,7 +639,7 @@ TEST_CASE("services: one replica serves the app from a template copy", "[stack]"
       REQUIRE(file);
       CHECK(file->status == 200);
       CHECK(file->header("Content-Type") == "text/plain");
-      CHECK(file->body == read_text(layout.www() / "static" / "hello.txt"));
+      CHECK(file->body == read_file(layout.www() / "static" / "hello.txt"));
       auto status = http(port, "GET", "/nginx_status");
       REQUIRE(status);
       CHECK_THAT(status->body, Contains("Active connections"));
@@ -670,12 +651,12 @@ TEST_CASE("services: one replica serves the app from a template copy", "[stack]"
     SECTION("HAProxy routes to the replica once a slot points at it") {
       procs.start(value_or_fail(haproxy_spec(bin, layout, ports, 4)));
       pgids = procs.pgids();
-      if (!wait_for(
+      if (!wait_until(
               [&] {
                 return haproxy_cmd(layout.haproxy_socket(), "show info").find("Name: HAProxy") !=
                        std::string::npos;
               },
-              10s)) {
+              10s, Poll{5ms})) {
         FAIL("no HAProxy CLI\n" << logs());
       }
       haproxy_cmd(layout.haproxy_socket(),

@@ -14,16 +14,15 @@
 #include "stack/boost_process_runner.h"
 #include "stack/run_dir.h"
 #include "tests/stack/fake_run.h"
-#include "tests/stack/stack_test_util.h"
+#include "tests/support/files.h"
 #include "tests/support/loadgen_process.h"
+#include "tests/support/shell_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 namespace fs = std::filesystem;
 using lg::stack::BoostProcessRunner;
-using lg::stack::ProcessSpec;
-using lg::test::GroupsGuard;
-using lg::test::start_ticks_of;
-using lg::test::TempDir;
-using lg::test::wait_until;
+using namespace lg::test;  // the shared helpers: tests/support, tests/stack/fake_run.h
 using namespace std::chrono_literals;
 
 namespace {
@@ -37,15 +36,6 @@ Ran loadgen(const TempDir& tmp, std::vector<std::string> args) {
   const auto [code, text] =
       lg::test::run_loadgen_logged(LOADGEN_BINARY, std::move(args), tmp.path() / "loadgen.log");
   return {code, text};
-}
-
-ProcessSpec group_script(const fs::path& dir, const std::string& name, const std::string& text) {
-  ProcessSpec s;
-  s.name = name;
-  s.argv = {"/bin/sh", "-c", text};
-  s.log = dir / "log" / (name + ".log");
-  s.cwd = dir;
-  return s;
 }
 
 // A loopback listening socket on an ephemeral port; closed at scope exit.
@@ -126,7 +116,7 @@ TEST_CASE("stack down stops a stack run's groups, workers included, and removes 
   const auto dir = lg::test::make_fake_run(tmp.path() / "runs");
   REQUIRE_FALSE(dir.empty());
   BoostProcessRunner runner;
-  auto web = runner.spawn(group_script(dir, "nginx-1", lg::test::master_with_worker("web")));
+  auto web = runner.spawn(shell_spec(dir, "nginx-1", lg::test::master_with_worker("web")));
   REQUIRE(web);
   GroupsGuard guard;
   guard.add(*web);
@@ -151,7 +141,7 @@ TEST_CASE("stack status: what runs, what listens on the run's ports, exit 0 or 3
   REQUIRE_FALSE(dir.empty());
   BoostProcessRunner runner;
   GroupsGuard guard;
-  auto haproxy = runner.spawn(group_script(dir, "haproxy", "exec sleep 300"));
+  auto haproxy = runner.spawn(shell_spec(dir, "haproxy", "exec sleep 300"));
   REQUIRE(haproxy);
   guard.add(*haproxy);
   std::vector<lg::stack::RecordedProcess> recorded{
@@ -170,7 +160,7 @@ TEST_CASE("stack status: what runs, what listens on the run's ports, exit 0 or 3
     CHECK_THAT(ran.text, Catch::Contains("[NOT a process of this run]"));
   }
   SECTION("a master died, its worker lives on: 3, and the worker is named") {
-    auto web = runner.spawn(group_script(dir, "nginx-1", lg::test::master_with_worker("web")));
+    auto web = runner.spawn(shell_spec(dir, "nginx-1", lg::test::master_with_worker("web")));
     REQUIRE(web);
     guard.add(*web);
     REQUIRE(wait_until([&] { return fs::exists(dir / "web.worker"); }));

@@ -17,8 +17,10 @@
 #include "stack/listeners.h"
 #include "stack/run_dir.h"
 #include "tests/stack/fake_run.h"
-#include "tests/stack/stack_test_util.h"
+#include "tests/support/files.h"
 #include "tests/support/loadgen_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 namespace fs = std::filesystem;
 using lg::test::any_group_alive;

@@ -6,8 +6,10 @@
 
 #include "stack/run_dir.h"
 #include "stack/supervisor.h"
-#include "tests/stack/stack_test_util.h"
+#include "tests/support/fake_clock.h"
 #include "tests/support/fake_runner.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
 
 using lg::stack::Layout;
 using lg::stack::ProcessSpec;

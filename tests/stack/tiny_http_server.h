@@ -2,7 +2,8 @@
 // stands in for an nginx replica without linking the engine's libuv test server.
 //
 // Listens on 127.0.0.1 (an ephemeral port unless one is given). Every request gets
-// "200 ok\n" with Content-Length and "Connection: close", then the connection is closed.
+// "200 ok\n" with Content-Length and "Connection: close" (or the bytes given to the
+// constructor, as they are: garbage, a cut response), then the connection is closed.
 // "/slow?ms=N" answers after N ms (0..60000), which keeps a session open on HAProxy's side.
 // Each connection is served on its own thread; stop() (also run by the destructor) wakes every
 // wait through a pipe and joins every thread, so nothing outlives the server.
@@ -22,13 +23,15 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace lg::stack::test {
 
 class TinyHttpServer {
  public:
-  TinyHttpServer() {
+  TinyHttpServer() : TinyHttpServer(std::string(kOk)) {}
+  explicit TinyHttpServer(std::string reply) : reply_(std::move(reply)) {
     if (::pipe2(stop_pipe_, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const int one = 1;
@@ -113,13 +116,10 @@ class TinyHttpServer {
       std::from_chars(digits.data(), digits.data() + digits.size(), ms);
       if (ms > 0 && ms <= 60000 && stopping(ms)) return finish(fd);
     }
-    static constexpr std::string_view kReply =
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
-        "Connection: close\r\n\r\nok\n";
     // Counted before the reply goes out, so a client that has its answer sees the count.
     ++requests_;
     if (path != "/health") ++app_requests_;
-    [[maybe_unused]] const auto n = ::send(fd, kReply.data(), kReply.size(), MSG_NOSIGNAL);
+    [[maybe_unused]] const auto n = ::send(fd, reply_.data(), reply_.size(), MSG_NOSIGNAL);
     finish(fd);
   }
 
@@ -135,6 +135,11 @@ class TinyHttpServer {
     }
   }
 
+  static constexpr std::string_view kOk =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
+      "Connection: close\r\n\r\nok\n";
+
+  const std::string reply_;
   int stop_pipe_[2] = {-1, -1};
   int listen_fd_ = -1;
   std::uint16_t port_ = 0;

@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "tests/support/files.h"
 
 extern char** environ;
 
@@ -48,17 +48,12 @@ inline LoadgenChild spawn_loadgen(const std::string& binary, std::vector<std::st
   return c;
 }
 
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // Runs to the end with stdout and stderr into `log`: the exit code and the log's text.
 inline std::pair<int, std::string> run_loadgen_logged(const std::string& binary,
                                                       std::vector<std::string> args,
                                                       const std::filesystem::path& log) {
   const int code = spawn_loadgen(binary, std::move(args), log, true).wait();
-  return {code, slurp(log)};
+  return {code, read_file(log)};
 }
 
 }  // namespace lg::test

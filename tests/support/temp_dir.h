@@ -1,5 +1,4 @@
-// A fresh, uniquely named directory under the system temp dir (mkdtemp), removed with
-// everything in it at scope exit.
+// A fresh, uniquely named directory (mkdtemp), removed with everything in it at scope exit.
 #pragma once
 #include <stdlib.h>
 
@@ -12,8 +11,11 @@ namespace lg::test {
 
 class TempDir {
  public:
-  explicit TempDir(const std::string& prefix = "lg-test") {
-    std::string pattern = std::filesystem::temp_directory_path() / (prefix + "-XXXXXX");
+  // PARENT/PREFIX-XXXXXX. The parent defaults to the system temp dir ($TMPDIR, else /tmp); tests
+  // that bind unix sockets inside pass "/tmp", since a socket path must fit in 108 bytes.
+  explicit TempDir(const std::string& prefix = "lg-test",
+                   const std::filesystem::path& parent = std::filesystem::temp_directory_path()) {
+    std::string pattern = parent / (prefix + "-XXXXXX");
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }

@@ -10,6 +10,7 @@
 // WriteReq is freed in its write callback, which libuv runs (with UV_ECANCELED if need be)
 // before the tcp handle's close callback.
 #include "tests/support/test_server.h"
+#include "tests/support/wait_until.h"
 
 #include <llhttp.h>
 #include <pthread.h>
@@ -111,6 +112,7 @@ struct Core {
 
   // Wakes wait_until() callers after a counter changed. Cheap when nobody waits.
   void changed() const {
+    generation.fetch_add(1);
     if (waiters.load() == 0) return;
     std::lock_guard lock(mutex);
     cv.notify_all();
@@ -140,6 +142,7 @@ struct Core {
   std::atomic<std::uint64_t> connections{0};
   std::atomic<std::uint64_t> open{0};
   std::atomic<bool> stopped{false};
+  mutable std::atomic<std::uint64_t> generation{0};  // bumped by changed() and by stop()
   mutable std::atomic<int> waiters{0};
   mutable std::mutex mutex;
   mutable std::condition_variable cv;
@@ -604,6 +607,7 @@ void Core::stop() {
     uv_async_send(&stop_async);
     thread.join();
     stopped.store(true);
+    generation.fetch_add(1);
     std::lock_guard lock(mutex);
     cv.notify_all();
   });
@@ -611,13 +615,24 @@ void Core::stop() {
 
 bool Core::wait_until(const std::function<bool()>& predicate,
                       std::chrono::milliseconds timeout) const {
-  if (stopped.load()) return predicate();
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::unique_lock lock(mutex);
-  waiters.fetch_add(1);
-  const bool ok = cv.wait_until(lock, deadline, [&] { return stopped.load() || predicate(); });
-  waiters.fetch_sub(1);
-  return ok && predicate();
+  // The pause of lg::test::wait_until, woken by changed() instead of a timer. `seen` is read
+  // before each evaluation of the condition, so a change that evaluation missed has bumped
+  // `generation` past it and the pause returns at once: no wake-up is lost.
+  struct Notified {
+    const Core* core;
+    std::uint64_t seen;
+    void operator()(std::chrono::steady_clock::time_point until) {
+      std::unique_lock lock(core->mutex);
+      core->waiters.fetch_add(1);
+      core->cv.wait_until(lock, until, [&] { return core->generation.load() != seen; });
+      core->waiters.fetch_sub(1);
+      seen = core->generation.load();
+    }
+  };
+  // After stop() the counters are final: the predicate is evaluated once more and that is all.
+  const bool held = lg::test::wait_until([&] { return stopped.load() || predicate(); }, timeout,
+                                         Notified{this, generation.load()});
+  return held && predicate();
 }
 
 }  // namespace

@@ -22,12 +22,10 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 
 namespace lg::test::browser {
-
-namespace fs = std::filesystem;
-using namespace std::chrono_literals;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -51,11 +49,7 @@ inline std::optional<fs::path> find_chromium() {
   return std::nullopt;
 }
 
-inline std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
+using lg::test::read_file;
 using lg::test::TempDir;
 
 struct Outcome {
