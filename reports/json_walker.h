@@ -1,46 +1,42 @@
 // Typed, error-collecting access to a JSON document, for readers of files loadgen wrote
-// (result.json). Every accessor that finds the wrong shape records one error naming the
-// source, the JSON pointer, what was expected and what was found, then returns a fallback, so
-// one pass reports every problem. Unknown keys are ignored: a schema version only adds fields.
+// (result.json): the tolerant mode of the one JSON walker (loadgen/json/walker.h). Every
+// accessor that finds the wrong shape records one error naming the source, the JSON pointer,
+// what was expected and what was found, then returns a fallback, so one pass reports every
+// problem. Unknown keys are ignored: a schema version only adds fields.
 #pragma once
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "loadgen/core/histogram.h"
+#include "loadgen/json/walker.h"
 
 namespace lg::reports {
 
 // A place in the document: the value there and its JSON pointer ("/steps/2/completed").
-struct JsonNode {
-  const nlohmann::json* value = nullptr;  // nullptr: absent
-  std::string ptr;
-  bool required = true;  // absent and required: an error; absent and optional: the fallback
-};
+using JsonNode = lg::json::Node<nlohmann::json>;
 
-class JsonWalker {
+class JsonWalker : private lg::json::Walker<nlohmann::json> {
+  using Core = lg::json::Walker<nlohmann::json>;
+
  public:
-  explicit JsonWalker(std::string source) : source_(std::move(source)) {}
+  explicit JsonWalker(std::string source)
+      : Core(lg::json::Mode::kTolerant), source_(std::move(source)) {}
 
-  static JsonNode root(const nlohmann::json& doc) { return {&doc, "", true}; }
+  using Core::field;
+  using Core::items;
+  using Core::members;
+  using Core::optional;
+  using Core::root;
+  using Core::show;
 
-  // A member of an object. Reports (once per pointer) if `obj` is present but not an object.
-  JsonNode field(const JsonNode& obj, std::string_view key);
-  // The same, but the caller takes a fallback when the key is absent (fields added later).
-  JsonNode optional(const JsonNode& obj, std::string_view key);
-  // The elements of an array / the members of an object; empty (and reported) otherwise.
-  std::vector<JsonNode> items(const JsonNode& arr);
-  std::vector<std::pair<std::string, JsonNode>> members(const JsonNode& obj);
-
-  bool present(const JsonNode& n) const { return n.value != nullptr; }
-  bool is_null(const JsonNode& n) const { return n.value != nullptr && n.value->is_null(); }
+  using Core::is_null;
+  using Core::present;
 
   std::string text(const JsonNode& n, std::string fallback = {});
   bool boolean(const JsonNode& n, bool fallback = false);
@@ -60,25 +56,17 @@ class JsonWalker {
   // A Histogram::encode() string; nullopt (reported) when it does not decode.
   std::optional<Histogram> histogram(const JsonNode& n);
 
-  // Records "SOURCE: PTR: expected WHAT, found FOUND" unless PTR already has an error.
-  void fail(const JsonNode& n, std::string_view what);
-  void fail_with(const std::string& ptr, const std::string& message);
+  // Records "SOURCE: PTR: expected WHAT, found FOUND[: WHY]" unless PTR already has an error.
+  using Core::expected;
+  // Records "SOURCE: PTR: MESSAGE" unless PTR already has an error.
+  using Core::error;
 
-  bool ok() const { return errors_.empty(); }
+  bool ok() const { return errors.empty(); }
   // One line per error; at most `limit` lines, then how many more there were.
   std::string report(std::size_t limit = 20) const;
 
-  // A value for messages: its JSON text, shortened when long.
-  static std::string show(const nlohmann::json& v);
-
  private:
-  // Present and usable: false (silently) when absent-optional, false (reported) when absent
-  // and required.
-  bool usable(const JsonNode& n, std::string_view what);
-
   std::string source_;
-  std::vector<std::string> errors_;
-  std::set<std::string> failed_ptrs_;
 };
 
 }  // namespace lg::reports

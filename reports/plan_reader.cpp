@@ -1,6 +1,7 @@
 #include "reports/plan_reader.h"
 
 #include "loadgen/core/url.h"
+#include "reports/json_fields.h"
 
 namespace lg::reports {
 namespace {
@@ -10,8 +11,7 @@ void read_target(JsonWalker& w, const JsonNode& n, Target& target) {
   if (!w.present(n) || !n.value->is_string()) return;  // already reported
   auto url = parse_url(text);
   if (!url) {
-    w.fail_with(n.ptr, "expected a URL http://HOST[:PORT][/PATH], found " +
-                           JsonWalker::show(*n.value) + ": " + url.error());
+    w.expected(n, "a URL http://HOST[:PORT][/PATH]", url.error());
     return;
   }
   target = std::move(url->target);
@@ -20,13 +20,15 @@ void read_target(JsonWalker& w, const JsonNode& n, Target& target) {
 }
 
 StepPlan read_step(JsonWalker& w, const JsonNode& n) {
-  StepPlan s;
-  s.label = w.text(w.field(n, "label"));
-  s.users = w.uint32(w.field(n, "users"));
-  s.start_rate = w.number(w.field(n, "start_rate"));
-  s.end_rate = w.number(w.field(n, "end_rate"));
-  s.duration_ns = w.seconds_ns(w.field(n, "duration_s"));
-  s.warmup = w.boolean(w.field(n, "warmup"));
+  using S = StepPlan;
+  static constexpr Field<S> kFields[] = {{"label", &S::label},
+                                         {"users", &S::users},
+                                         {"start_rate", &S::start_rate},
+                                         {"end_rate", &S::end_rate},
+                                         {"duration_s", seconds(&S::duration_ns)},
+                                         {"warmup", &S::warmup}};
+  S s;
+  read_fields(w, n, s, kFields);
   return s;
 }
 
@@ -37,7 +39,7 @@ RequestSpec read_request(JsonWalker& w, const JsonNode& n) {
   for (const auto& h : w.items(w.field(n, "headers"))) {
     const auto pair = w.items(h);
     if (pair.size() != 2) {
-      w.fail(h, "a [name, value] pair of strings");  // unless items() reported it already
+      w.expected(h, "a [name, value] pair of strings");  // unless items() reported it already
       continue;
     }
     r.headers.emplace_back(w.text(pair[0]), w.text(pair[1]));
@@ -48,36 +50,40 @@ RequestSpec read_request(JsonWalker& w, const JsonNode& n) {
 }
 
 AutoscalerPlan read_autoscaler(JsonWalker& w, const JsonNode& n) {
-  AutoscalerPlan a;  // each fallback is the default, so one bad knob leaves the rest as read
-  a.enabled = w.boolean(w.field(n, "enabled"), a.enabled);
-  a.algorithm = w.text(w.field(n, "algorithm"), a.algorithm);
-  a.check_interval_ns = w.seconds_ns(w.field(n, "check_interval_s"), a.check_interval_ns);
-  a.cooldown_ns = w.seconds_ns(w.field(n, "cooldown_s"), a.cooldown_ns);
-  a.window_ns = w.seconds_ns(w.field(n, "window_s"), a.window_ns);
-  a.stabilization_ns = w.seconds_ns(w.field(n, "stabilization_s"), a.stabilization_ns);
-  const auto up = w.field(n, "scale_up");
-  a.scale_up_cpu = w.number(w.field(up, "cpu"), a.scale_up_cpu);
-  a.scale_up_rps = w.number(w.field(up, "rps_per_replica"), a.scale_up_rps);
-  a.scale_up_response_ms = w.number(w.field(up, "response_ms"), a.scale_up_response_ms);
-  a.scale_up_error_rate = w.number(w.field(up, "error_rate"), a.scale_up_error_rate);
-  const auto down = w.field(n, "scale_down");
-  a.scale_down_cpu = w.number(w.field(down, "cpu"), a.scale_down_cpu);
-  a.scale_down_rps = w.number(w.field(down, "rps_per_replica"), a.scale_down_rps);
-  a.scale_down_response_ms = w.number(w.field(down, "response_ms"), a.scale_down_response_ms);
+  using A = AutoscalerPlan;
+  static constexpr Field<A> kTiming[] = {{"enabled", &A::enabled},
+                                         {"algorithm", &A::algorithm},
+                                         {"check_interval_s", seconds(&A::check_interval_ns)},
+                                         {"cooldown_s", seconds(&A::cooldown_ns)},
+                                         {"window_s", seconds(&A::window_ns)},
+                                         {"stabilization_s", seconds(&A::stabilization_ns)}};
+  static constexpr Field<A> kUp[] = {{"cpu", &A::scale_up_cpu},
+                                     {"rps_per_replica", &A::scale_up_rps},
+                                     {"response_ms", &A::scale_up_response_ms},
+                                     {"error_rate", &A::scale_up_error_rate}};
+  static constexpr Field<A> kDown[] = {{"cpu", &A::scale_down_cpu},
+                                       {"rps_per_replica", &A::scale_down_rps},
+                                       {"response_ms", &A::scale_down_response_ms}};
+  static constexpr Field<A> kTarget[] = {{"metric", &A::target_metric},
+                                         {"value", &A::target_value}};
+  A a;  // each fallback is the default, so one bad knob leaves the rest as read
+  read_fields(w, n, a, kTiming);
+  read_fields(w, w.field(n, "scale_up"), a, kUp);
+  read_fields(w, w.field(n, "scale_down"), a, kDown);
   a.factor = w.number(w.field(n, "factor"), a.factor);
-  const auto target = w.field(n, "target");
-  a.target_metric = w.text(w.field(target, "metric"), a.target_metric);
-  a.target_value = w.number(w.field(target, "value"), a.target_value);
+  read_fields(w, w.field(n, "target"), a, kTarget);
   return a;
 }
 
 // Absent (written before the stack was recorded) or disabled: a URL target.
 std::optional<StackSpec> read_stack(JsonWalker& w, const JsonNode& n) {
-  StackSpec s;
+  using S = StackSpec;
+  static constexpr Field<S> kFields[] = {{"min_replicas", &S::min_replicas},
+                                         {"max_replicas", &S::max_replicas},
+                                         {"fpm_children", &S::fpm_children}};
+  S s;
   if (!w.present(n) || !w.boolean(w.field(n, "enabled"))) return std::nullopt;
-  s.min_replicas = w.uint32(w.field(n, "min_replicas"), s.min_replicas);
-  s.max_replicas = w.uint32(w.field(n, "max_replicas"), s.max_replicas);
-  s.fpm_children = w.uint32(w.field(n, "fpm_children"), s.fpm_children);
+  read_fields(w, n, s, kFields);
   s.autoscaler = read_autoscaler(w, w.field(n, "autoscaler"));
   return s;
 }
@@ -109,7 +115,7 @@ std::vector<validators::Slo> read_slos(JsonWalker& w, const JsonNode& list) {
     if (slo)
       out.push_back(std::move(*slo));
     else
-      w.fail_with(n.ptr, slo.error());
+      w.error(n.ptr, slo.error());
   }
   return out;
 }

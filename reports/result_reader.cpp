@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "loadgen/version.h"
+#include "reports/json_fields.h"
 #include "reports/json_walker.h"
 #include "reports/plan_reader.h"
 #include "reports/stack_events.h"
@@ -100,7 +101,8 @@ StepResult read_step(JsonWalker& w, const JsonNode& n, const StepPlan* plan) {
 std::vector<StepResult> read_steps(JsonWalker& w, const JsonNode& n, const RunPlan& plan) {
   const auto nodes = w.items(n);
   if (w.present(n) && n.value->is_array() && nodes.size() != plan.steps.size()) {
-    w.fail(n, "one entry per /scenario/steps entry (" + std::to_string(plan.steps.size()) + ")");
+    w.expected(n,
+               "one entry per /scenario/steps entry (" + std::to_string(plan.steps.size()) + ")");
   }
   std::vector<StepResult> out;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -192,13 +194,11 @@ ActionEvent read_action(JsonWalker& w, const JsonNode& n) {
 }
 
 Check read_check(JsonWalker& w, const JsonNode& n) {
+  static constexpr Field<Check> kFields[] = {
+      {"name", &Check::name},   {"scope", &Check::scope},   {"observed", &Check::observed},
+      {"limit", &Check::limit}, {"passed", &Check::passed}, {"explanation", &Check::explanation}};
   Check c;
-  c.name = w.text(w.field(n, "name"));
-  c.scope = w.text(w.field(n, "scope"));
-  c.observed = w.text(w.field(n, "observed"));
-  c.limit = w.text(w.field(n, "limit"));
-  c.passed = w.boolean(w.field(n, "passed"));
-  c.explanation = w.text(w.field(n, "explanation"));
+  read_fields(w, n, c, kFields);
   return c;
 }
 

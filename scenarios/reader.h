@@ -1,37 +1,43 @@
-// The scenario loader's walking state (internal to the scenarios library): errors found so far,
-// strict accessors that report and return a default, and which values were read cleanly.
+// The scenario loader's walking state (internal to the scenarios library): the strict mode of
+// the one JSON walker (loadgen/json/walker.h) with the scenario format's own knowledge: which
+// keys and enumeration values are accepted (scenario_keys.h), messages that say what a value
+// is for, durations and rates with units. Accessors report and return a default.
 #pragma once
 #include <cstdint>
-#include <set>
+#include <expected>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
-#include "scenarios/scenario_loader.h"
+#include "loadgen/json/walker.h"
 
 namespace lg::scenarios::detail {
 
 // Ordered, so that request headers are sent in the order the file gives them.
 using json = nlohmann::ordered_json;
 
-class Reader {
- public:
-  std::vector<ScenarioError> errors;
+class Reader : private lg::json::Walker<json> {
+  using Core = lg::json::Walker<json>;
 
+ public:
+  Reader() : Core(lg::json::Mode::kStrict) {}
+
+  using Core::errors;
   // `related`: the other keys a cross-field error involves (the message names them too).
-  void error(const std::string& ptr, const std::string& msg, std::vector<std::string> related = {});
+  using Core::error;
   // For follow-on checks: only judge a value further if reading it reported nothing (one
   // problem, one error).
-  std::size_t mark() const { return errors.size(); }
-  bool clean_since(std::size_t mark) const { return errors.size() == mark; }
+  using Core::clean_since;
+  using Core::mark;
   // No error at `ptr` or below it.
-  bool clean_under(const std::string& ptr) const;
+  using Core::clean_under;
   // The value at `ptr` was read by an accessor below and had no error: cross-field rules judge
   // only values that are right on their own.
-  bool read_ok(const std::string& ptr) const { return ok_.contains(ptr); }
-
-  static std::string show(const json& v);
+  using Core::read_ok;
+  // Records that `ptr` was read without error (the accessors below do it themselves).
+  using Core::ok;
+  using Core::show;
 
   // Unknown members of `obj` (at `ptr`) are errors; accepted names come from accepted_keys().
   void only_keys(const json& obj, const std::string& ptr);
@@ -46,11 +52,11 @@ class Reader {
   double number(const json& v, const std::string& ptr, double lo, double hi, double fallback);
   bool boolean(const json& v, const std::string& ptr, bool fallback);
 
-  // Records that `ptr` was read without error (the accessors above do it themselves).
-  void ok(const std::string& ptr) { ok_.insert(ptr); }
-
  private:
-  std::set<std::string> ok_;
+  // A string with a unit ("250ms", "30/m") parsed by `parse`; 0 after an error.
+  template <class T>
+  T with_unit(const json& v, const std::string& ptr, std::string_view what,
+              std::expected<T, std::string> (*parse)(std::string_view));
 };
 
 }  // namespace lg::scenarios::detail

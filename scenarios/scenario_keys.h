@@ -6,9 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include "loadgen/json/type.h"
+
 namespace lg::scenarios {
 
-enum class JsonType { kString, kInteger, kNumber, kBoolean, kObject, kArray };
+// One set of JSON types for this table and for the walker that checks values against it.
+using JsonType = lg::json::Type;
 
 // JSON Schema's name for the type: "string", "integer", "number", "boolean", "object", "array".
 std::string_view json_type_name(JsonType t);

@@ -10,18 +10,15 @@
 #include <string_view>
 #include <vector>
 
+#include "loadgen/json/error.h"
 #include "scenarios/scenario.h"
 #include "scenarios/scenario_keys.h"  // accepted_keys(): every key the loader accepts
 
 namespace lg::scenarios {
 
-struct ScenarioError {
-  std::string pointer;  // JSON pointer, e.g. "/steps/2/duration"
-  std::string message;  // what is wrong, the bad value, and what is accepted
-  // A cross-field error's other keys (the message names them too), e.g. {"/timeout",
-  // "/steps/3/rate"} for an error at "/connections". Empty for a single key's error.
-  std::vector<std::string> related;
-};
+// One error: its JSON pointer ("/steps/2/duration"), the message (what is wrong, the bad value
+// and what is accepted) and, for a cross-field error, the other keys involved (`related`).
+using ScenarioError = lg::json::Error;
 
 struct LoadErrors {
   std::string file;
