@@ -35,7 +35,7 @@ struct Layout {
     return replica_dir(i) / "php-fpm.sock";
   }
   std::filesystem::path autoscaler_dir() const { return dir / "autoscaler"; }
-  // The autoscaler's scale events, one JSON object a line (reports/stack_events.h reads it).
+  // The autoscaler's scale events, one JSON object a line (reports/result/stack_events.h reads it).
   std::filesystem::path events_file() const { return autoscaler_dir() / "events.jsonl"; }
 };
 

@@ -4,14 +4,14 @@
 #include <iostream>
 
 #include "loadgen/core/exit_codes.h"
-#include "reports/compare.h"
-#include "reports/compare_html.h"
-#include "reports/compare_text.h"
-#include "reports/history.h"
-#include "reports/history_files.h"
-#include "reports/history_html.h"
-#include "reports/history_text.h"
-#include "reports/result_reader.h"
+#include "reports/compare/compare.h"
+#include "reports/html/compare_html.h"
+#include "reports/compare/compare_text.h"
+#include "reports/compare/history.h"
+#include "reports/compare/history_files.h"
+#include "reports/html/history_html.h"
+#include "reports/compare/history_text.h"
+#include "reports/result/result_reader.h"
 
 namespace lg::app {
 namespace {

@@ -7,8 +7,8 @@
 #include "loadgen/app/live_line.h"
 #include "loadgen/app/publish.h"
 #include "loadgen/core/exit_codes.h"
-#include "reports/merge.h"
-#include "reports/result_reader.h"
+#include "reports/merge/merge.h"
+#include "reports/result/result_reader.h"
 #include "validators/verdict.h"
 
 namespace lg::app {

@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include "reports/html_report.h"
-#include "reports/result_json.h"
+#include "reports/html/html_report.h"
+#include "reports/result/result_json.h"
 
 namespace lg::app {
 

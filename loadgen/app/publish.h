@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "reports/result_reader.h"
+#include "reports/result/result_reader.h"
 
 namespace lg::app {
 

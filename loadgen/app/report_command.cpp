@@ -7,8 +7,8 @@
 #include <system_error>
 
 #include "loadgen/core/exit_codes.h"
-#include "reports/html_report.h"
-#include "reports/result_reader.h"
+#include "reports/html/html_report.h"
+#include "reports/result/result_reader.h"
 
 namespace lg::app {
 namespace {

@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "loadgen/core/exit_codes.h"
-#include "reports/plan_sameness.h"
-#include "reports/result_reader.h"
+#include "reports/compare/plan_sameness.h"
+#include "reports/result/result_reader.h"
 #include "scenarios/scenario_loader.h"
 #include "validators/verdict.h"
 

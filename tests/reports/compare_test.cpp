@@ -1,7 +1,7 @@
 // compare: base vs candidate on hand-built results with known latencies. A change is a
 // regression only beyond both the tolerance and the floor; improvements are "better";
 // schedules that differ are listed, every difference.
-#include "reports/compare.h"
+#include "reports/compare/compare.h"
 
 #include <catch2/catch.hpp>
 
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "reports/compare_schedule.h"
-#include "reports/compare_text.h"
+#include "reports/compare/compare_schedule.h"
+#include "reports/compare/compare_text.h"
 #include "tests/reports/compare_fixture.h"
 
 using Catch::Matchers::Contains;

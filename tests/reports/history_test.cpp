@@ -1,7 +1,7 @@
 // compare --history: releases read from a folder in both layouts, ordered by natural version
 // order (or start time), the release where a regression entered flagged, whether it persisted,
 // and results that cannot be compared skipped with a warning.
-#include "reports/history.h"
+#include "reports/compare/history.h"
 #include "tests/support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "reports/history_files.h"
-#include "reports/history_text.h"
-#include "reports/result_json.h"
+#include "reports/compare/history_files.h"
+#include "reports/compare/history_text.h"
+#include "reports/result/result_json.h"
 #include "tests/reports/compare_fixture.h"
 
 using Catch::Matchers::Contains;

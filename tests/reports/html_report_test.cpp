@@ -1,7 +1,7 @@
 // report.html as text: self-contained (Chart.js inlined, nothing fetched), the embedded data
 // round-trips, strings from the result cannot break out of their elements, the verdict and
 // every check are shown. tests/reports/browser/ renders the page in a real browser.
-#include "reports/html_report.h"
+#include "reports/html/html_report.h"
 #include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 
@@ -17,8 +17,8 @@
 #include <string>
 #include <system_error>
 
-#include "reports/html_text.h"
-#include "reports/report_data.h"
+#include "reports/html/html_text.h"
+#include "reports/html/report_data.h"
 #include "tests/reports/report_fixture.h"
 
 using Catch::Matchers::Contains;

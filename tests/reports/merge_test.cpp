@@ -1,7 +1,7 @@
 // Shard results merged: a simulated scenario of 600 arrivals, each with a known latency, is
 // split into shards exactly as the engine splits it (arrival k goes to shard k % N); the merge
 // of the shards must equal the whole run in every counter and histogram. Refusals name files.
-#include "reports/merge.h"
+#include "reports/merge/merge.h"
 
 #include <catch2/catch.hpp>
 
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "reports/merge_check.h"
-#include "reports/result_json.h"
+#include "reports/merge/merge_check.h"
+#include "reports/result/result_json.h"
 
 using Catch::Matchers::Contains;
 

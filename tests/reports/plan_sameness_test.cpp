@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "reports/plan_sameness.h"
+#include "reports/compare/plan_sameness.h"
 
 namespace {
 

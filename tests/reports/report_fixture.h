@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "reports/result_json.h"
+#include "reports/result/result_json.h"
 
 namespace lg::test {
 

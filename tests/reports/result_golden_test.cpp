@@ -7,7 +7,7 @@
 //   LG_UPDATE_GOLDEN=1 build/tests/tests_reports "[golden]"
 // (that run fails on purpose, so a CI job with the variable set cannot pass), then review
 // `git diff tests/data/golden/` and, if a field changed meaning or disappeared, bump
-// kResultSchemaVersion (reports/result_json.h) and reports/result.schema.json.
+// kResultSchemaVersion (reports/result/result_json.h) and reports/result.schema.json.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -22,8 +22,8 @@
 #include <utility>
 #include <vector>
 
-#include "reports/result_json.h"
-#include "reports/result_reader.h"
+#include "reports/result/result_json.h"
+#include "reports/result/result_reader.h"
 #include "tests/support/files.h"
 #include "tests/support/histogram_values.h"
 

@@ -1,6 +1,6 @@
 // result.json (DESIGN.md section 7): the keys every report reads, the pass/fail verdict, the
 // histograms round-tripping through their text encoding, and the atomic write.
-#include "reports/result_json.h"
+#include "reports/result/result_json.h"
 #include "tests/support/histogram_values.h"
 #include "tests/support/temp_dir.h"
 

@@ -1,6 +1,6 @@
 // result.json read back: to_json -> result_from_json -> to_json is the identity, the decoded
 // values equal the originals, and every bad input names the file and the JSON pointer.
-#include "reports/result_reader.h"
+#include "reports/result/result_reader.h"
 #include "tests/support/histogram_values.h"
 #include "tests/support/temp_dir.h"
 

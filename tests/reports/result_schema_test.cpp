@@ -1,4 +1,4 @@
-// reports/result.schema.json against the writer (reports/result_json.cpp), both ways: every key
+// reports/result/result.schema.json against the writer (reports/result/result_json.cpp), both ways: every key
 // path of a full to_json() document is described in the schema with the JSON type it is written
 // with, and every property the schema declares (each of a nullable property's types) shows up
 // in that document, so neither side can drift. A minimal validator of the subset of JSON Schema
@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "reports/result_json.h"
+#include "reports/result/result_json.h"
 #include "tests/reports/report_fixture.h"
 #include "tests/support/json_schema_paths.h"
 
@@ -34,7 +34,7 @@ json read_json_file(const std::string& path) {
 }
 
 const json& schema() {
-  static const json doc = read_json_file("reports/result.schema.json");
+  static const json doc = read_json_file("reports/result/result.schema.json");
   return doc;
 }
 

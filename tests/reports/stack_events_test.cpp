@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "reports/stack_events.h"
+#include "reports/result/stack_events.h"
 
 namespace fs = std::filesystem;
 

@@ -1,5 +1,5 @@
 // What a JSON Schema file describes, for the tests that hold a schema against its code
-// (reports/result.schema.json against the writer, scenarios/schema.json against the loader).
+// (reports/result/result.schema.json against the writer, scenarios/schema.json against the loader).
 // Only the structural keywords are followed: properties, items, additionalProperties and local
 // "$ref"s to "#/$defs/NAME" (not if/then/not, which restate cross-field rules). Works with
 // nlohmann::json and nlohmann::ordered_json.

@@ -9,10 +9,10 @@
 #include <fstream>
 #include <string>
 
-#include "reports/compare.h"
-#include "reports/compare_html.h"
-#include "reports/history.h"
-#include "reports/history_html.h"
+#include "reports/compare/compare.h"
+#include "reports/html/compare_html.h"
+#include "reports/compare/history.h"
+#include "reports/html/history_html.h"
 #include "tests/reports/browser/headless_chromium.h"
 #include "tests/reports/compare_fixture.h"
 

@@ -3,7 +3,7 @@
 // failed; a screenshot is kept as a test artifact (build/test-artifacts/report.png).
 // Chromium runs in its own process group with a time bound and a fresh profile directory; the
 // whole group is killed afterwards, so nothing outlives the test.
-#include "reports/html_report.h"
+#include "reports/html/html_report.h"
 #include "tests/reports/browser/headless_chromium.h"
 #include "tests/reports/report_fixture.h"
 

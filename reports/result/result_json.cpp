@@ -1,0 +1,307 @@
+#include "reports/result/result_json.h"
+
+#include "reports/result/atomic_file.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <system_error>
+
+#include "loadgen/core/url.h"
+#include "loadgen/version.h"
+
+namespace lg::reports {
+namespace {
+
+using nlohmann::json;
+
+double seconds(std::int64_t ns) {
+  return static_cast<double>(ns) / 1e9;
+}
+
+// The figures that are lower bounds (they fall among timed-out requests), by name.
+json at_least_json(const LatencySummary& s) {
+  json out = json::array();
+  for (std::size_t i = 0; i < kLatencyStatNames.size(); ++i)
+    if (s.at_least(static_cast<LatencyStat>(i))) out.push_back(kLatencyStatNames[i]);
+  return out;
+}
+
+// Lag has no timeouts, so no lower bounds: latency and service add "at_least".
+json lag_json(const LatencySummary& s) {
+  return {{"p50", s.p50}, {"p90", s.p90}, {"p95", s.p95},   {"p99", s.p99},    {"p99_9", s.p999},
+          {"max", s.max}, {"min", s.min}, {"mean", s.mean}, {"count", s.count}};
+}
+
+json latency_json(const LatencySummary& s) {
+  auto j = lag_json(s);
+  j["at_least"] = at_least_json(s);
+  return j;
+}
+
+json errors_json(const Counters& c) {
+  json e = json::object();
+  for (std::size_t i = 0; i < kErrorKinds; ++i) {
+    e[std::string(error_kind_name(static_cast<ErrorKind>(i)))] = c.errors[i];
+  }
+  return e;
+}
+
+json counters_json(const Counters& c) {
+  // "requests" is what DESIGN.md section 7 calls the arrivals that came due (= scheduled).
+  return {{"requests", c.scheduled},
+          {"scheduled", c.scheduled},
+          {"sent", c.sent},
+          {"completed", c.completed},
+          {"responses", c.responses},
+          {"failed", c.failed()},
+          {"errors", errors_json(c)},
+          {"late", c.late},
+          {"dropped", c.dropped},
+          {"abandoned", c.abandoned},
+          {"unrecorded", c.unrecorded},
+          {"connects", c.connects},
+          {"bytes_in", c.bytes_in},
+          {"error_rate", c.error_rate()}};
+}
+
+json autoscaler_json(const AutoscalerPlan& a) {
+  return {{"enabled", a.enabled},
+          {"algorithm", a.algorithm},
+          {"check_interval_s", seconds(a.check_interval_ns)},
+          {"cooldown_s", seconds(a.cooldown_ns)},
+          {"window_s", seconds(a.window_ns)},
+          {"stabilization_s", seconds(a.stabilization_ns)},
+          {"scale_up",
+           {{"cpu", a.scale_up_cpu},
+            {"rps_per_replica", a.scale_up_rps},
+            {"response_ms", a.scale_up_response_ms},
+            {"error_rate", a.scale_up_error_rate}}},
+          {"scale_down",
+           {{"cpu", a.scale_down_cpu},
+            {"rps_per_replica", a.scale_down_rps},
+            {"response_ms", a.scale_down_response_ms}}},
+          {"factor", a.factor},
+          {"target", {{"metric", a.target_metric}, {"value", a.target_value}}}};
+}
+
+// As written, "run: "/"steps: " scope prefixes included.
+json slos_json(const std::vector<validators::Slo>& slos) {
+  json out = json::array();
+  for (const auto& s : slos) out.push_back(validators::slo_source(s));
+  return out;
+}
+
+// A URL target is written as a disabled stack with the defaults, as it always was.
+json stack_json(const std::optional<StackSpec>& spec) {
+  const StackSpec s = spec.value_or(StackSpec{});
+  return {{"enabled", spec.has_value()},
+          {"min_replicas", s.min_replicas},
+          {"max_replicas", s.max_replicas},
+          {"fpm_children", s.fpm_children},
+          {"autoscaler", autoscaler_json(s.autoscaler)}};
+}
+
+json histograms_json(const StepAccum& a) {
+  return {{"unit", "us"},
+          {"latency", a.latency.encode()},
+          {"service", a.service.encode()},
+          {"lag", a.lag.encode()}};
+}
+
+json step_json(std::size_t i, const StepResult& s, std::int64_t timeout_ns) {
+  auto j = counters_json(s.data.counters);
+  j["index"] = i;
+  j["label"] = s.plan.label;
+  j["users"] = s.plan.users;
+  j["warmup"] = s.plan.warmup;
+  j["start_s"] = seconds(s.start_ns);
+  j["end_s"] = seconds(s.end_ns);
+  j["target_rate"] = s.target_rate;
+  j["achieved_rate"] = s.achieved_rate;
+  j["ok_rate"] = s.ok_rate;
+  j["latency_ms"] = latency_json(summarize_latency(s.data.latency, s.data.counters, timeout_ns));
+  j["service_ms"] = latency_json(summarize_latency(s.data.service, s.data.counters, timeout_ns));
+  j["lag_ms"] = lag_json(summarize(s.data.lag));
+  j["histograms"] = histograms_json(s.data);
+  j["replicas"] =
+      s.replicas.min < 0
+          ? json(nullptr)
+          : json{{"min", s.replicas.min}, {"max", s.replicas.max}, {"mean", s.replicas.mean}};
+  return j;
+}
+
+json timeline_json(const TimelinePoint& t) {
+  return {{"t", t.second},
+          {"scheduled", t.counters.scheduled},
+          {"sent", t.counters.sent},
+          {"completed", t.counters.completed},
+          {"failed", t.counters.failed()},
+          {"errors", errors_json(t.counters)},
+          {"late", t.counters.late},
+          {"dropped", t.counters.dropped},
+          {"p50_ms", t.latency.p50},
+          {"p95_ms", t.latency.p95},
+          {"p99_ms", t.latency.p99},
+          {"at_least", at_least_json(t.latency)},
+          {"cpu_percent", t.cpu_percent},
+          {"max_lag_ms", t.max_lag_ms},
+          {"connections", t.open_connections},
+          {"rss_mb", static_cast<double>(t.rss_kb) / 1024.0},
+          {"replicas", t.replicas < 0 ? json(nullptr) : json(t.replicas)},
+          {"healthy", t.healthy < 0 ? json(nullptr) : json(t.healthy)}};
+}
+
+json events_json(const std::vector<StackEvent>& events) {
+  json out = json::array();
+  for (const auto& e : events) {
+    json inputs = json::object();
+    for (const auto& [k, v] : e.inputs) inputs[k] = v;
+    out.push_back({{"t_s", e.t_s},
+                   {"own_s", e.own_s < 0 ? json(nullptr) : json(e.own_s)},
+                   {"time", e.time},
+                   {"type", e.type},
+                   {"from", e.from},
+                   {"to", e.to},
+                   {"reason", e.reason},
+                   {"inputs", inputs}});
+  }
+  return out;
+}
+
+json generator_json(const GeneratorStats& g) {
+  return {{"threads", g.threads},
+          {"elapsed_s", seconds(g.elapsed_ns)},
+          {"cpu_seconds", g.cpu_seconds},
+          {"cpu_us_per_request", g.cpu_us_per_request},
+          {"peak_rss_mb", static_cast<double>(g.peak_rss_kb) / 1024.0},
+          {"lag_ms", lag_json(summarize(g.lag))},
+          {"lag", g.lag.encode()},  // us, so that readers can re-judge the schedule lag
+          {"saturated", g.saturated},
+          {"saturation_reason", g.saturation_reason},
+          {"clean_shutdown", g.clean_shutdown}};
+}
+
+json replica_load_json(const std::vector<ReplicaLoad>& load) {
+  json out = json::array();
+  for (const auto& r : load) {
+    out.push_back({{"server", r.server},
+                   {"requests", r.requests},
+                   {"fair_share", r.fair_share},
+                   {"seconds_up", r.seconds_up}});
+  }
+  return out;
+}
+
+// Timed actions as the run recorded them: planned and actual time (null: not fired).
+json actions_json(const std::vector<ActionEvent>& events) {
+  json out = json::array();
+  for (const auto& e : events) {
+    out.push_back({{"kind", e.kind},
+                   {"target", e.target},
+                   {"at_s", seconds(e.at_ns)},
+                   {"fired_s", e.fired_ns < 0 ? json(nullptr) : json(seconds(e.fired_ns))},
+                   {"ok", e.ok},
+                   {"outcome", e.outcome}});
+  }
+  return out;
+}
+
+}  // namespace
+
+json scenario_json(const RunPlan& p, const std::optional<StackSpec>& stack,
+                   const std::vector<validators::Slo>& slos) {
+  json steps = json::array();
+  for (const auto& s : p.steps) {
+    steps.push_back({{"label", s.label},
+                     {"users", s.users},
+                     {"start_rate", s.start_rate},
+                     {"end_rate", s.end_rate},
+                     {"duration_s", seconds(s.duration_ns)},
+                     {"warmup", s.warmup}});
+  }
+  json requests = json::array();
+  for (const auto& r : p.requests) {
+    json headers = json::array();
+    for (const auto& [k, v] : r.headers) headers.push_back({k, v});
+    requests.push_back({{"method", r.method},
+                        {"path", r.path},
+                        {"headers", headers},
+                        {"body", r.body},
+                        {"weight", r.weight}});
+  }
+  return {{"name", p.name},
+          {"target", format_url(p.target)},
+          {"mode", p.mode == LoopMode::kOpen ? "open" : "closed"},
+          {"arrival", p.arrival == Arrival::kPoisson ? "poisson" : "constant"},
+          {"steps", steps},
+          {"requests", requests},
+          {"timeout_s", seconds(p.timeout_ns)},
+          {"connections", p.connections},
+          {"preconnect", p.preconnect},
+          {"threads", p.threads},
+          {"seed", p.seed},
+          {"late_threshold_s", seconds(p.late_threshold_ns)},
+          {"max_dispatch_lag_s", seconds(p.max_dispatch_lag_ns)},
+          {"shard", {{"index", p.shard_index}, {"count", p.shard_count}}},
+          {"slo", slos_json(slos)},
+          {"stack", stack_json(stack)}};
+}
+
+json to_json(const RunRecord& rec, const std::vector<Check>& checks) {
+  const RunResult& r = rec.result;
+  json steps = json::array();
+  for (std::size_t i = 0; i < r.steps.size(); ++i)
+    steps.push_back(step_json(i, r.steps[i], r.plan.timeout_ns));
+  json timeline = json::array();
+  for (const auto& t : r.timeline) timeline.push_back(timeline_json(t));
+  json cks = json::array();
+  bool passed = !r.interrupted;
+  for (const auto& c : checks) {
+    cks.push_back({{"name", c.name},
+                   {"scope", c.scope},
+                   {"observed", c.observed},
+                   {"limit", c.limit},
+                   {"passed", c.passed},
+                   {"explanation", c.explanation}});
+    passed = passed && c.passed;
+  }
+  const double secs = seconds(r.duration_ns);
+  auto summary = counters_json(r.total.counters);
+  const auto& c = r.total.counters;
+  const auto timeout = r.plan.timeout_ns;
+  summary["latency_ms"] = latency_json(summarize_latency(r.total.latency, c, timeout));
+  summary["service_ms"] = latency_json(summarize_latency(r.total.service, c, timeout));
+  summary["target_rate"] = mean_target_rate(r.steps);
+  summary["achieved_rate"] = secs > 0 ? static_cast<double>(c.sent) / secs : 0.0;
+  summary["ok_rate"] = secs > 0 ? static_cast<double>(c.completed) / secs : 0.0;
+  summary["histograms"] = histograms_json(r.total);
+  return {{"schema_version", kResultSchemaVersion},
+          {"tool", {{"name", "loadgen"}, {"version", kVersion}}},
+          {"scenario", scenario_json(r.plan, rec.stack, rec.slos)},
+          {"started_at", r.started_at},
+          {"started_unix_ms", r.started_unix_ms},
+          {"duration_s", secs},
+          {"interrupted", r.interrupted},
+          {"passed", passed},
+          {"checks", cks},
+          {"summary", summary},
+          {"steps", steps},
+          {"timeline", timeline},
+          {"generator", generator_json(r.generator)},
+          {"stack_events", events_json(rec.observed.events)},
+          {"replica_load", replica_load_json(rec.observed.replica_load)},
+          {"actions", actions_json(r.actions)}};
+}
+
+std::expected<std::filesystem::path, std::string> write_result_file(
+    const json& doc, const std::filesystem::path& file) {
+  return write_atomically(doc.dump(1) + "\n", file);
+}
+
+std::expected<std::filesystem::path, std::string> write_result(const json& doc,
+                                                               const std::filesystem::path& dir) {
+  return write_result_file(doc, dir / "result.json");
+}
+
+}  // namespace lg::reports
