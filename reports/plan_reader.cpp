@@ -1,5 +1,8 @@
 #include "reports/plan_reader.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "loadgen/core/url.h"
 
 namespace lg::reports {
@@ -47,28 +50,38 @@ RequestSpec read_request(JsonWalker& w, const JsonNode& n) {
   return r;
 }
 
-AutoscalerPlan read_autoscaler(JsonWalker& w, const JsonNode& n) {
-  AutoscalerPlan a;  // each fallback is the default, so one bad knob leaves the rest as read
-  a.enabled = w.boolean(w.field(n, "enabled"), a.enabled);
-  a.algorithm = w.text(w.field(n, "algorithm"), a.algorithm);
-  a.check_interval_ns = w.seconds_ns(w.field(n, "check_interval_s"), a.check_interval_ns);
-  a.cooldown_ns = w.seconds_ns(w.field(n, "cooldown_s"), a.cooldown_ns);
-  a.window_ns = w.seconds_ns(w.field(n, "window_s"), a.window_ns);
-  a.stabilization_ns = w.seconds_ns(w.field(n, "stabilization_s"), a.stabilization_ns);
-  const auto up = w.field(n, "scale_up");
-  a.scale_up_cpu = w.number(w.field(up, "cpu"), a.scale_up_cpu);
-  a.scale_up_rps = w.number(w.field(up, "rps_per_replica"), a.scale_up_rps);
-  a.scale_up_response_ms = w.number(w.field(up, "response_ms"), a.scale_up_response_ms);
-  a.scale_up_error_rate = w.number(w.field(up, "error_rate"), a.scale_up_error_rate);
-  const auto down = w.field(n, "scale_down");
-  a.scale_down_cpu = w.number(w.field(down, "cpu"), a.scale_down_cpu);
-  a.scale_down_rps = w.number(w.field(down, "rps_per_replica"), a.scale_down_rps);
-  a.scale_down_response_ms = w.number(w.field(down, "response_ms"), a.scale_down_response_ms);
-  a.factor = w.number(w.field(n, "factor"), a.factor);
-  const auto target = w.field(n, "target");
-  a.target_metric = w.text(w.field(target, "metric"), a.target_metric);
-  a.target_value = w.number(w.field(target, "value"), a.target_value);
-  return a;
+// The node at a knob's result.json name ("scale_up/cpu") below the autoscaler object `n`.
+JsonNode knob_node(JsonWalker& w, JsonNode n, std::string_view record) {
+  for (std::size_t at = 0; at <= record.size();) {
+    const auto slash = std::min(record.find('/', at), record.size());
+    n = w.field(n, record.substr(at, slash - at));
+    at = slash + 1;
+  }
+  return n;
+}
+
+// Each fallback is the knob's value so far (its default), so one bad knob leaves the rest as
+// read.
+void read_autoscaler(JsonWalker& w, const JsonNode& n, StackSpec& s) {
+  s.autoscaler_enabled = w.boolean(w.field(n, "enabled"), s.autoscaler_enabled);
+  AutoscalerKnobs& k = s.autoscaler;
+  for (const auto& knob : kKnobTable) {
+    if (knob.record.empty()) continue;
+    const auto node = knob_node(w, n, knob.record);
+    if (knob.kind == KnobKind::kChoice) {
+      const auto name = w.text(node, std::string(knob.choice(k)));
+      if (knob.set_choice(k, name)) continue;
+      std::string names;
+      for (const auto& c : knob.choices)
+        names += (names.empty() ? "\"" : ", \"") + std::string(c) + "\"";
+      w.fail(node, "one of " + names);
+    } else if (knob.kind == KnobKind::kSeconds) {
+      const auto ns = w.seconds_ns(node, std::llround(*knob.number(k) * 1e9));
+      knob.set_number(k, static_cast<double>(ns) / 1e9);
+    } else {
+      knob.set_number(k, w.number(node, *knob.number(k)));
+    }
+  }
 }
 
 // Absent (written before the stack was recorded) or disabled: a URL target.
@@ -78,7 +91,7 @@ std::optional<StackSpec> read_stack(JsonWalker& w, const JsonNode& n) {
   s.min_replicas = w.uint32(w.field(n, "min_replicas"), s.min_replicas);
   s.max_replicas = w.uint32(w.field(n, "max_replicas"), s.max_replicas);
   s.fpm_children = w.uint32(w.field(n, "fpm_children"), s.fpm_children);
-  s.autoscaler = read_autoscaler(w, w.field(n, "autoscaler"));
+  read_autoscaler(w, w.field(n, "autoscaler"), s);
   return s;
 }
 
