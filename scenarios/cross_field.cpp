@@ -33,9 +33,9 @@ std::string value_text(const json& doc, const std::string& ptr, const std::strin
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
+// "30s", "200ms"; finer durations with 3 significant digits ("1.50ms").
 std::string duration_text(std::int64_t ns) {
-  if (ns % 1'000'000'000 == 0) return std::to_string(ns / 1'000'000'000) + "s";
-  if (ns % 1'000'000 == 0) return std::to_string(ns / 1'000'000) + "ms";
+  if (ns % 1'000'000 == 0) return format_duration_exact(ns);
   return format_duration_us(static_cast<double>(ns) / 1e3);
 }
 
@@ -72,20 +72,38 @@ void replica_bounds(Reader& r, const json& doc, const StackSpec& s) {
           {min_given ? max : min});
 }
 
+// A knob's value as a scenario writes it: "50", "200ms", "linear".
+std::string knob_text(const KnobSpec& spec, const AutoscalerKnobs& k) {
+  if (spec.kind == KnobKind::kChoice) return std::string(spec.choice(k));
+  const double v = *spec.number(k);
+  if (spec.kind == KnobKind::kNumber) return number_text(v);
+  return duration_text(std::llround(v * (spec.kind == KnobKind::kSeconds ? 1e9 : 1e6)));
+}
+
+std::string knob_ptr(std::string_view name) {
+  return knob(find_knob(name)->key);
+}
+
+// The knob at `ptr` as the file writes it, or its default (marked so).
+std::string knob_value(const json& doc, const AutoscalerKnobs& k, std::string_view name) {
+  return value_text(doc, knob_ptr(name), knob_text(*find_knob(name), k));
+}
+
 // `key` is read by one algorithm only: under another it would be silently ignored.
-void only_for(Reader& r, const json& doc, const AutoscalerPlan& a, const std::string& key,
-              const std::string& algorithm) {
+void only_for(Reader& r, const json& doc, const AutoscalerKnobs& a, const std::string& key,
+              Algorithm algorithm) {
   const auto ptr = knob(key);
   if (!has(doc, ptr) || a.algorithm == algorithm) return;
   r.error(ptr,
-          ptr + " is used by the \"" + algorithm + "\" algorithm only, but " + knob("algorithm") +
-              " is " + value_text(doc, knob("algorithm"), a.algorithm),
+          ptr + " is used by the \"" + std::string(to_string(algorithm)) +
+              "\" algorithm only, but " + knob("algorithm") + " is " +
+              knob_value(doc, a, "algorithm"),
           {knob("algorithm")});
 }
 
 // target_tracking scales on its target metric alone (stack/autoscaler/policy.h).
-void unused_by_target_tracking(Reader& r, const json& doc, const AutoscalerPlan& a) {
-  if (a.algorithm != "target_tracking") return;
+void unused_by_target_tracking(Reader& r, const json& doc, const AutoscalerKnobs& a) {
+  if (a.algorithm != Algorithm::kTargetTracking) return;
   for (const auto* key : {"scale_up", "scale_down"}) {
     const auto ptr = knob(key);
     if (!has(doc, ptr)) continue;
@@ -97,62 +115,59 @@ void unused_by_target_tracking(Reader& r, const json& doc, const AutoscalerPlan&
 }
 
 // Between a scale_down threshold and its scale_up one the replica count holds still; the
-// autoscaler refuses a down threshold at or above the up one.
-void threshold_order(Reader& r, const json& doc, const std::string& key, double up, double down,
-                     const std::string& up_default, const std::string& down_default) {
-  const auto up_p = knob("scale_up/" + key);
-  const auto down_p = knob("scale_down/" + key);
-  if (down < up || !(has(doc, up_p) || has(doc, down_p))) return;
+// autoscaler refuses a down threshold at or above the up one (AutoscalerKnobs::validate()).
+void threshold_order(Reader& r, const json& doc, const AutoscalerKnobs& a, const KnobProblem& p) {
+  const auto down_p = knob_ptr(p.knob), up_p = knob_ptr(p.related.at(0));
   if (!usable(r, doc, up_p) || !usable(r, doc, down_p)) return;
   const bool down_given = has(doc, down_p);
   r.error(down_given ? down_p : up_p,
-          down_p + " " + value_text(doc, down_p, down_default) + " must be below " + up_p + " " +
-              value_text(doc, up_p, up_default) +
+          down_p + " " + knob_value(doc, a, p.knob) + " must be below " + up_p + " " +
+              knob_value(doc, a, p.related[0]) +
               ": the autoscaler scales up above the one and down below the other",
           {down_given ? up_p : down_p});
 }
 
-void thresholds(Reader& r, const json& doc, const AutoscalerPlan& a) {
-  if (a.algorithm == "target_tracking") return;
-  const auto ms = [](double v) { return duration_text(std::llround(v * 1e6)); };
-  threshold_order(r, doc, "cpu", a.scale_up_cpu, a.scale_down_cpu, number_text(a.scale_up_cpu),
-                  number_text(a.scale_down_cpu));
-  threshold_order(r, doc, "rps_per_replica", a.scale_up_rps, a.scale_down_rps,
-                  number_text(a.scale_up_rps), number_text(a.scale_down_rps));
-  threshold_order(r, doc, "response_time", a.scale_up_response_ms, a.scale_down_response_ms,
-                  ms(a.scale_up_response_ms), ms(a.scale_down_response_ms));
-}
-
 // The window averages the samples taken once per check interval: it must hold one (two for
-// the predictive algorithm's trend line).
-void window_holds_samples(Reader& r, const json& doc, const AutoscalerPlan& a) {
-  const auto win = knob("window"), every = knob("check_interval");
-  const bool predictive = a.algorithm == "predictive";
-  const std::int64_t need = (predictive ? 2 : 1) * a.check_interval_ns;
-  if (a.window_ns >= need || !usable(r, doc, win) || !usable(r, doc, every)) return;
+// the predictive algorithm's trend line; AutoscalerKnobs::validate()).
+void window_holds_samples(Reader& r, const json& doc, const AutoscalerKnobs& a,
+                          const KnobProblem& p) {
+  const auto win = knob_ptr(p.knob), every = knob_ptr(p.related.at(0));
+  if (!usable(r, doc, win) || !usable(r, doc, every)) return;
+  const int n = samples_needed(a.algorithm);
   const bool win_given = has(doc, win);
   std::vector<std::string> related{win_given ? every : win};
-  if (predictive) related.push_back(knob("algorithm"));
+  if (n > 1) related.push_back(knob("algorithm"));
+  const auto need = std::llround(n * a.check_interval_s * 1e9);
   r.error(win_given ? win : every,
-          win + " " + value_text(doc, win, duration_text(a.window_ns)) + " must be at least " +
-              (predictive ? "2 x " : "") + every + " " +
-              value_text(doc, every, duration_text(a.check_interval_ns)) +
-              (predictive ? " = " + duration_text(need) + " when " + knob("algorithm") +
-                                " is \"predictive\": its trend line needs two samples"
-                          : ": the window averages the samples taken once per check interval"),
+          win + " " + knob_value(doc, a, p.knob) + " must be at least " +
+              (n > 1 ? std::to_string(n) + " x " : "") + every + " " +
+              knob_value(doc, a, p.related[0]) +
+              (n > 1 ? " = " + duration_text(need) + " when " + knob("algorithm") +
+                           " is \"predictive\": its trend line needs two samples"
+                     : ": the window averages the samples taken once per check interval"),
           related);
 }
 
+// The autoscaler's own rules across knobs, worded for the file. Its rules for one knob alone
+// are the file's bounds here, judged as each key was read (KnobSpec::file).
 void autoscaler_rules(Reader& r, const json& doc, const Scenario& sc) {
   if (!sc.stack || !has(doc, std::string(kAutoscaler))) return;
   if (!doc.at(json::json_pointer(std::string(kAutoscaler))).is_object()) return;
   if (!usable(r, doc, knob("algorithm"))) return;
   const auto& a = sc.stack->autoscaler;
-  only_for(r, doc, a, "factor", "exponential");
-  only_for(r, doc, a, "target", "target_tracking");
+  only_for(r, doc, a, "factor", Algorithm::kExponential);
+  only_for(r, doc, a, "target", Algorithm::kTargetTracking);
   unused_by_target_tracking(r, doc, a);
-  thresholds(r, doc, a);
-  window_holds_samples(r, doc, a);
+  const auto problems = a.validate();
+  // Thresholds before the window, as the file lists them; target_tracking uses no thresholds.
+  for (const auto& p : problems) {
+    const auto& spec = *find_knob(p.knob);
+    if (!spec.below.empty() && a.algorithm != Algorithm::kTargetTracking)
+      threshold_order(r, doc, a, p);
+  }
+  for (const auto& p : problems) {
+    if (!find_knob(p.knob)->holds_samples_of.empty()) window_holds_samples(r, doc, a, p);
+  }
 }
 
 // The step with the highest rate, and how to name it.

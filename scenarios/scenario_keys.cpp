@@ -2,15 +2,36 @@
 
 #include <algorithm>
 
+#include "stack/model/autoscaler_knobs.h"
+
 namespace lg::scenarios {
 namespace {
 
 using enum JsonType;
 
+// "/stack/autoscaler" and its keys, from the knob table (stack/model/autoscaler_knobs.h): a
+// group such as "scale_up" just before its first knob.
+std::vector<KeySpec> autoscaler_keys() {
+  const std::string base = "/stack/autoscaler";
+  std::vector<KeySpec> out{{base, kObject, {}}, {base + "/enabled", kBoolean, {}}};
+  for (const auto& knob : kKnobTable) {
+    if (knob.key.empty()) continue;
+    const auto path = base + "/" + std::string(knob.key);
+    const auto group = path.substr(0, path.rfind('/'));
+    if (std::ranges::none_of(out, [&group](const KeySpec& k) { return k.path == group; })) {
+      out.push_back({group, kObject, {}});
+    }
+    out.push_back({path,
+                   knob.kind == KnobKind::kNumber ? kNumber : kString,
+                   {knob.choices.begin(), knob.choices.end()}});
+  }
+  return out;
+}
+
 // Meanings, units and ranges are documented in scenarios/schema.json (and README.md); this
 // table holds what the parser needs to be strict: names, JSON types and enumerations.
 std::vector<KeySpec> build_table() {
-  return {
+  std::vector<KeySpec> table = {
       {"/schema_version", kInteger, {"1"}},
       {"/name", kString, {}},
       {"/target", kString, {}},
@@ -19,28 +40,6 @@ std::vector<KeySpec> build_table() {
       {"/stack/replicas/min", kInteger, {}},
       {"/stack/replicas/max", kInteger, {}},
       {"/stack/fpm_children", kInteger, {}},
-      {"/stack/autoscaler", kObject, {}},
-      {"/stack/autoscaler/enabled", kBoolean, {}},
-      {"/stack/autoscaler/algorithm",
-       kString,
-       {"linear", "exponential", "predictive", "target_tracking"}},
-      {"/stack/autoscaler/check_interval", kString, {}},
-      {"/stack/autoscaler/cooldown", kString, {}},
-      {"/stack/autoscaler/window", kString, {}},
-      {"/stack/autoscaler/stabilization", kString, {}},
-      {"/stack/autoscaler/scale_up", kObject, {}},
-      {"/stack/autoscaler/scale_up/cpu", kNumber, {}},
-      {"/stack/autoscaler/scale_up/rps_per_replica", kNumber, {}},
-      {"/stack/autoscaler/scale_up/response_time", kString, {}},
-      {"/stack/autoscaler/scale_up/error_rate", kNumber, {}},
-      {"/stack/autoscaler/scale_down", kObject, {}},
-      {"/stack/autoscaler/scale_down/cpu", kNumber, {}},
-      {"/stack/autoscaler/scale_down/rps_per_replica", kNumber, {}},
-      {"/stack/autoscaler/scale_down/response_time", kString, {}},
-      {"/stack/autoscaler/factor", kNumber, {}},
-      {"/stack/autoscaler/target", kObject, {}},
-      {"/stack/autoscaler/target/metric", kString, {"cpu", "rps"}},
-      {"/stack/autoscaler/target/value", kNumber, {}},
       {"/requests", kArray, {}},
       {"/requests/*", kObject, {}},
       {"/requests/*/method", kString, {}},
@@ -79,6 +78,11 @@ std::vector<KeySpec> build_table() {
       {"/actions/*/kind", kString, {"noop"}},  // the kinds loadgen/actions/executor.h runs
       {"/actions/*/target", kString, {}},
   };
+  const auto stack_end = std::find_if(table.begin(), table.end(),
+                                      [](const KeySpec& k) { return k.path == "/requests"; });
+  const auto autoscaler = autoscaler_keys();
+  table.insert(stack_end, autoscaler.begin(), autoscaler.end());
+  return table;
 }
 
 // The parent pattern of "/a/b/c" is "/a/b"; of "/a" it is "" (the top level).

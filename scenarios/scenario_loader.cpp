@@ -9,6 +9,7 @@
 #include "scenarios/action_list.h"
 #include "scenarios/cross_field.h"
 #include "scenarios/reader.h"
+#include "scenarios/scenario_keys.h"
 #include "validators/slo.h"
 
 namespace lg::scenarios {
@@ -33,79 +34,74 @@ void read_target(Reader& r, const json& v, RunPlan& plan) {
   }
 }
 
-double millis(Reader& r, const json& v, const std::string& ptr) {
-  return static_cast<double>(r.duration(v, ptr)) / 1e6;
+// A list of keys as the errors show them: "cpu", "value" -> "\"cpu\", \"value\"" (quoted) or
+// "cpu, value".
+std::string key_list(const std::string& ptr, bool quoted) {
+  std::string out;
+  for (const auto& k : child_keys(key_pattern(ptr))) {
+    out += (out.empty() ? "" : ", ") + (quoted ? "\"" + k + "\"" : k);
+  }
+  return out;
 }
 
-void read_thresholds(Reader& r, const json& v, const std::string& ptr, AutoscalerPlan& a, bool up) {
-  if (!v.is_object()) {
-    r.error(ptr, "expected an object {\"cpu\", \"rps_per_replica\", \"response_time\"" +
-                     std::string(up ? ", \"error_rate\"}" : "}") + ", got " + Reader::show(v));
+// One autoscaler knob (stack/model/autoscaler_knobs.h) in its kind's form, within what a file
+// accepts (KnobSpec::file); after an error it keeps its default.
+void read_knob(Reader& r, const json& v, const std::string& ptr, const KnobSpec& knob,
+               AutoscalerKnobs& k) {
+  if (knob.kind == KnobKind::kChoice) {
+    const auto name = r.choice(v, ptr);
+    if (!name.empty()) knob.set_choice(k, name);
     return;
   }
-  r.only_keys(v, ptr);
-  auto& cpu = up ? a.scale_up_cpu : a.scale_down_cpu;
-  auto& rps = up ? a.scale_up_rps : a.scale_down_rps;
-  auto& rt = up ? a.scale_up_response_ms : a.scale_down_response_ms;
-  if (v.contains("cpu")) cpu = r.number(v["cpu"], ptr + "/cpu", 0, 100, cpu);
-  if (v.contains("rps_per_replica")) {
-    rps = r.number(v["rps_per_replica"], ptr + "/rps_per_replica", 0, 1e9, rps);
-  }
-  if (v.contains("response_time")) rt = millis(r, v["response_time"], ptr + "/response_time");
-  if (up && v.contains("error_rate")) {
-    a.scale_up_error_rate =
-        r.number(v["error_rate"], ptr + "/error_rate", 0, 1, a.scale_up_error_rate);
-  }
-}
-
-void read_autoscaler_target(Reader& r, const json& t, AutoscalerPlan& a) {
-  const std::string ptr = "/stack/autoscaler/target";
-  if (!t.is_object()) {
-    r.error(ptr, "expected {\"metric\": \"cpu\"|\"rps\", \"value\": N}, got " + Reader::show(t));
+  if (knob.kind == KnobKind::kNumber) {
+    knob.set_number(k, r.number(v, ptr, knob.file.lo, knob.file.hi, *knob.number(k)));
     return;
   }
-  r.only_keys(t, ptr);
-  if (t.contains("metric")) {
-    const auto metric = r.choice(t["metric"], ptr + "/metric");
-    if (!metric.empty()) a.target_metric = metric;
-  }
-  if (t.contains("value")) {
-    a.target_value = r.number(t["value"], ptr + "/value", 0.001, 1e9, a.target_value);
+  const auto mark = r.mark();
+  const auto ns = r.duration(v, ptr);
+  if (!r.clean_since(mark)) return;
+  const double x = static_cast<double>(ns) / (knob.kind == KnobKind::kSeconds ? 1e9 : 1e6);
+  if (knob.file.contains(x)) {
+    knob.set_number(k, x);
+  } else {
+    r.error(ptr, "must be greater than 0, got " + Reader::show(v));  // the file's only bound
   }
 }
 
-void read_autoscaler(Reader& r, const json& v, AutoscalerPlan& a) {
+// The autoscaler object, its groups ("scale_up", "scale_down", "target": each checked at its
+// first knob) and its knobs, in the knob table's order.
+void read_autoscaler(Reader& r, const json& v, StackSpec& stack) {
   const std::string ptr = "/stack/autoscaler";
   if (!v.is_object()) {
-    r.error(ptr,
-            "expected an object (enabled, algorithm, check_interval, cooldown, window, "
-            "stabilization, scale_up, scale_down, factor, target), got " +
-                Reader::show(v));
+    r.error(ptr, "expected an object (" + key_list(ptr, false) + "), got " + Reader::show(v));
     return;
   }
   r.only_keys(v, ptr);
-  a.enabled = v.contains("enabled") ? r.boolean(v["enabled"], ptr + "/enabled", true) : true;
-  if (v.contains("algorithm")) {
-    const auto algorithm = r.choice(v["algorithm"], ptr + "/algorithm");
-    if (!algorithm.empty()) a.algorithm = algorithm;
+  stack.autoscaler_enabled =
+      v.contains("enabled") ? r.boolean(v["enabled"], ptr + "/enabled", true) : true;
+  std::set<std::string> checked;
+  for (const auto& knob : kKnobTable) {
+    if (knob.key.empty()) continue;  // not a scenario's to set
+    const auto slash = knob.key.find('/');
+    const json* obj = &v;
+    if (slash != std::string_view::npos) {
+      const std::string group(knob.key.substr(0, slash));
+      if (!v.contains(group)) continue;
+      obj = &v[group];
+      const auto at = ptr + "/" + group;
+      if (checked.insert(group).second) {
+        if (obj->is_object()) {
+          r.only_keys(*obj, at);
+        } else {
+          r.error(at, "expected an object {" + key_list(at, true) + "}, got " + Reader::show(*obj));
+        }
+      }
+      if (!obj->is_object()) continue;
+    }
+    const std::string leaf(knob.key.substr(slash == std::string_view::npos ? 0 : slash + 1));
+    if (!obj->contains(leaf)) continue;
+    read_knob(r, (*obj)[leaf], ptr + "/" + std::string(knob.key), knob, stack.autoscaler);
   }
-  const std::pair<const char*, std::int64_t*> durations[] = {
-      {"check_interval", &a.check_interval_ns},
-      {"cooldown", &a.cooldown_ns},
-      {"window", &a.window_ns},
-      {"stabilization", &a.stabilization_ns}};
-  for (const auto& [key, field] : durations) {
-    if (!v.contains(key)) continue;
-    const auto mark = r.mark();
-    const auto d = r.duration(v[key], ptr + "/" + key);
-    if (!r.clean_since(mark)) continue;
-    if (d > 0) *field = d;
-    if (d <= 0) r.error(ptr + "/" + key, "must be greater than 0, got " + Reader::show(v[key]));
-  }
-  if (v.contains("scale_up")) read_thresholds(r, v["scale_up"], ptr + "/scale_up", a, true);
-  if (v.contains("scale_down")) read_thresholds(r, v["scale_down"], ptr + "/scale_down", a, false);
-  if (v.contains("factor")) a.factor = r.number(v["factor"], ptr + "/factor", 1.5, 2, a.factor);
-  if (v.contains("target")) read_autoscaler_target(r, v["target"], a);
 }
 
 void read_replicas(Reader& r, const json& rep, StackSpec& stack) {
@@ -137,7 +133,7 @@ void read_stack(Reader& r, const json& v, StackSpec& stack) {
     stack.fpm_children =
         static_cast<std::uint32_t>(r.integer(v["fpm_children"], "/stack/fpm_children", 1, 64));
   }
-  if (v.contains("autoscaler")) read_autoscaler(r, v["autoscaler"], stack.autoscaler);
+  if (v.contains("autoscaler")) read_autoscaler(r, v["autoscaler"], stack);
 }
 
 void read_headers(Reader& r, const json& h, const std::string& ptr, RequestSpec& spec) {

@@ -2,7 +2,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <functional>
+#include <span>
 
+#include "loadgen/cli/flags.h"
 #include "loadgen/core/units.h"
 #include "loadgen/core/url.h"
 #include "validators/slo.h"
@@ -12,44 +15,84 @@ namespace lg::app {
 namespace {
 
 constexpr std::int64_t kDefaultDurationNs = 10'000'000'000;
+constexpr auto kWording = cli::Wording::kLoadgen;
 
-struct Parser {
-  const std::vector<std::string>& args;
-  std::size_t i = 0;
-  std::string error;
+using Take = std::function<std::string(const std::string& name, const std::string& value)>;
 
-  bool fail(const std::string& msg) {
-    if (error.empty()) error = msg;
-    return false;
-  }
-  // The value of option args[i] (which must have one); advances past it.
-  std::optional<std::string> value(const std::string& flag) {
-    if (i + 1 >= args.size()) {
-      fail(flag + ": missing value");
-      return std::nullopt;
-    }
-    return args[++i];
-  }
-};
+cli::Flag value_flag(std::vector<std::string> names, Take take) {
+  return {std::move(names), cli::Flag::Arity::kValue, std::move(take)};
+}
+
+cli::Flag switch_flag(std::vector<std::string> names, std::function<void()> set) {
+  return {std::move(names), cli::Flag::Arity::kSwitch,
+          [set = std::move(set)](const std::string&, const std::string&) {
+            set();
+            return std::string();
+          }};
+}
+
+// A flag whose value is kept as it is, in `field` (a string, or an optional one).
+template <class T>
+Take text(T& field) {
+  return [&field](const std::string&, const std::string& v) {
+    field = v;
+    return std::string();
+  };
+}
+
+// A flag that ends the parse with `command` (--help, --version).
+cli::Flag stop_flag(std::vector<std::string> names, std::optional<Command>& stop, Command command) {
+  return {std::move(names), cli::Flag::Arity::kStop,
+          [&stop, command = std::move(command)](const std::string&, const std::string&) {
+            stop = command;
+            return std::string();
+          }};
+}
 
 template <class T>
-std::expected<T, std::string> parse_uint(const std::string& flag, const std::string& s, T lo,
-                                         T hi) {
-  T v{};
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size() || v < lo || v > hi) {
-    return std::unexpected(flag + ": expected an integer in [" + std::to_string(lo) + ", " +
-                           std::to_string(hi) + "], got '" + s + "'");
-  }
-  return v;
+struct ValueOf {
+  using type = T;
+};
+template <class T>
+struct ValueOf<std::optional<T>> {
+  using type = T;
+};
+
+// An integer flag in [lo, hi] into `field` (a number, or an optional one).
+template <class T>
+Take integer(T& field, std::uint64_t lo, std::uint64_t hi) {
+  return [&field, lo, hi](const std::string& name, const std::string& v) {
+    auto n = cli::to_uint(kWording, name, v, lo, hi);
+    if (!n) return n.error();
+    field = static_cast<typename ValueOf<T>::type>(*n);
+    return std::string();
+  };
+}
+
+// A subcommand's unknown option: "validate: unknown option '--bogus' (accepted: --scenario FILE)".
+std::function<std::string(const std::string&)> unknown_option(std::string command,
+                                                              std::string accepted = "") {
+  return [command = std::move(command), accepted = std::move(accepted)](const std::string& a) {
+    return command + ": unknown option '" + a + "'" +
+           (accepted.empty() ? "" : " (accepted: " + accepted + ")");
+  };
+}
+
+// The one file a subcommand takes; a second is an error.
+std::function<std::string(const std::string&)> one_file(std::string command, std::string& path) {
+  return [command = std::move(command), &path](const std::string& a) {
+    if (!path.empty()) return command + ": unexpected argument '" + a + "'";
+    path = a;
+    return std::string();
+  };
 }
 
 // One --slo expression, parsed as a scenario's "checks" entry is: an optional "run: " or
-// "steps: " scope, then the grammar of validators/slo.h. Into cmd.slos; "" when it is good.
-std::string take_slo_option(const std::string& text, Command& cmd) {
+// "steps: " scope, then the grammar of validators/slo.h. Into `slos`; "" when it is good.
+std::string take_slo_option(const std::string& text, std::vector<validators::Slo>& slos) {
   auto slo = validators::parse_slo(text);
   if (slo) {
-    cmd.slos.push_back(std::move(*slo));
+    slos.push_back(std::move(*slo));
     return {};
   }
   return "--slo '" + text + "': " + slo.error() +
@@ -57,182 +100,195 @@ std::string take_slo_option(const std::string& text, Command& cmd) {
          "grammar)";
 }
 
-struct UrlFlags {
+// What the run flags set, before the form (scenario file or URL) decides what it keeps.
+struct RunFlags {
+  RunScenarioCommand scenario;  // the overrides (a URL run takes --threads and --seed too)
+  RunPlan plan;                 // a URL run's request, timeout, arrival and lag flags
   std::optional<double> rate;
   std::optional<std::uint32_t> connections;      // closed loop
   std::optional<std::uint32_t> max_connections;  // open-loop cap
   std::int64_t duration_ns = kDefaultDurationNs;
+  std::optional<Command> stop;  // --help or --version
+  std::vector<std::string> positional;
 };
 
-// Options shared by both run forms. Returns false when args[i] is not one of them.
-bool common_option(Parser& p, Command& cmd, UrlFlags& uf) {
-  const auto& a = p.args[p.i];
-  auto take = [&](auto&& fn) {
-    if (auto v = p.value(a)) {
-      if (auto err = fn(*v); !err.empty()) p.fail(err);
-    }
-    return true;
-  };
-  if (a == "--quiet" || a == "-q") return (cmd.quiet = true);
-  if (a == "--overwrite") return (cmd.overwrite = true);
-  if (a == "--out") {
-    return take([&](const std::string& v) {
-      if (v.empty()) return std::string("--out: expected a folder, got ''");
-      return (cmd.out_dir = v, std::string());
-    });
-  }
-  if (a == "--slo") {
-    return take([&](const std::string& v) { return take_slo_option(v, cmd); });
-  }
-  if (a == "--target")
-    return take([&](const std::string& v) { return (cmd.target = v, std::string()); });
-  if (a == "--threads") {
-    return take([&](const std::string& v) {
-      auto n = parse_uint<std::uint32_t>(a, v, 1, 256);
-      if (n) cmd.threads = *n;
-      return n ? std::string() : n.error();
-    });
-  }
-  if (a == "--seed") {
-    return take([&](const std::string& v) {
-      auto n = parse_uint<std::uint64_t>(a, v, 0, UINT64_MAX);
-      if (n) cmd.seed = *n;
-      return n ? std::string() : n.error();
-    });
-  }
-  if (a == "--shard") {
-    return take([&](const std::string& v) {
-      const auto slash = v.find('/');
-      const std::string bad =
-          "--shard: expected I/N with 1 <= I <= N <= 10000 (e.g. 2/4), got '" + v + "'";
-      if (slash == std::string::npos) return bad;
-      auto n = parse_uint<std::uint32_t>(a, v.substr(slash + 1), 1, 10'000);
-      auto i = parse_uint<std::uint32_t>(a, v.substr(0, slash), 1, 10'000);
-      if (!n || !i || *i > *n) return bad;
-      cmd.shard_index = *i - 1;
-      cmd.shard_count = *n;
-      return std::string();
-    });
-  }
-  if (a == "--start-at")
-    return take([&](const std::string& v) { return (cmd.start_at = v, std::string()); });
-  if (a == "--rate") {
-    return take([&](const std::string& v) {
-      auto r = parse_rate(v);
-      if (!r) return "--rate: " + r.error();
-      if (*r <= 0) return std::string("--rate: must be greater than 0/s");
-      uf.rate = *r;
-      return std::string();
-    });
-  }
-  if (a == "--connections" || a == "-c" || a == "--max-connections") {
-    return take([&](const std::string& v) {
-      auto n = parse_uint<std::uint32_t>(a, v, 1, 100'000);
-      if (!n) return n.error();
-      (a == "--max-connections" ? uf.max_connections : uf.connections) = *n;
-      return std::string();
-    });
-  }
-  if (a == "--duration" || a == "-d") {
-    return take([&](const std::string& v) {
-      auto d = parse_duration(v);
-      if (!d) return a + ": " + d.error();
-      if (*d < kMinStepNs) return a + ": must be at least 1ms, got '" + v + "'";
-      uf.duration_ns = *d;
-      return std::string();
-    });
-  }
-  if (a == "--timeout") {
-    return take([&](const std::string& v) {
-      auto d = parse_duration(v);
-      if (!d) return "--timeout: " + d.error();
-      if (*d <= 0 || *d > 100'000'000'000) return std::string("--timeout: must be in (0, 100s]");
-      cmd.plan.timeout_ns = *d;
-      return std::string();
-    });
-  }
-  if (a == "--max-lag") {
-    return take([&](const std::string& v) {
-      auto d = parse_duration(v);
-      if (!d || *d <= 0)
-        return "--max-lag: expected a positive duration such as 10ms, got '" + v + "'";
-      cmd.plan.max_dispatch_lag_ns = *d;
-      cmd.max_lag_ns = *d;
-      return std::string();
-    });
-  }
-  if (a == "--arrival") {
-    return take([&](const std::string& v) {
-      if (v == "poisson")
-        cmd.plan.arrival = Arrival::kPoisson;
-      else if (v == "constant")
-        cmd.plan.arrival = Arrival::kConstant;
-      else
-        return "--arrival: expected constant or poisson, got '" + v + "'";
-      return std::string();
-    });
-  }
-  if (a == "--method" || a == "-m") {
-    return take(
-        [&](const std::string& v) { return (cmd.plan.requests[0].method = v, std::string()); });
-  }
-  if (a == "--body") {
-    return take(
-        [&](const std::string& v) { return (cmd.plan.requests[0].body = v, std::string()); });
-  }
-  if (a == "--header" || a == "-H") {
-    return take([&](const std::string& v) {
-      const auto colon = v.find(':');
-      if (colon == std::string::npos || colon == 0) {
-        return "--header: expected 'Name: value', got '" + v + "'";
-      }
-      auto value = v.substr(colon + 1);
-      value.erase(0, value.find_first_not_of(' '));
-      cmd.plan.requests[0].headers.emplace_back(v.substr(0, colon), value);
-      return std::string();
-    });
-  }
-  return false;
+// --shard I/N.
+std::string take_shard(const std::string& name, const std::string& v, RunScenarioCommand& sc) {
+  const auto slash = v.find('/');
+  const std::string bad =
+      "--shard: expected I/N with 1 <= I <= N <= 10000 (e.g. 2/4), got '" + v + "'";
+  if (slash == std::string::npos) return bad;
+  auto n = cli::to_uint(kWording, name, v.substr(slash + 1), 1, 10'000);
+  auto i = cli::to_uint(kWording, name, v.substr(0, slash), 1, 10'000);
+  if (!n || !i || *i > *n) return bad;
+  sc.shard_index = static_cast<std::uint32_t>(*i - 1);
+  sc.shard_count = static_cast<std::uint32_t>(*n);
+  return {};
 }
 
-std::string finish_url_plan(Command& cmd, const UrlFlags& uf, const std::string& url) {
+// --header 'Name: value'.
+std::string take_header(const std::string& v, RequestSpec& request) {
+  const auto colon = v.find(':');
+  if (colon == std::string::npos || colon == 0) {
+    return cli::refused(kWording, "--header", v, "'Name: value'");
+  }
+  auto value = v.substr(colon + 1);
+  value.erase(0, value.find_first_not_of(' '));
+  request.headers.emplace_back(v.substr(0, colon), value);
+  return {};
+}
+
+// The options of both run forms.
+std::vector<cli::Flag> output_flags(RunFlags& f) {
+  auto& o = f.scenario.run;
+  return {
+      stop_flag({"--help", "-h"}, f.stop, HelpCommand{}),
+      stop_flag({"--version", "-V"}, f.stop, VersionCommand{}),
+      switch_flag({"--quiet", "-q"}, [&o] { o.quiet = true; }),
+      switch_flag({"--overwrite"}, [&o] { o.overwrite = true; }),
+      value_flag({"--out"},
+                 [&o](const std::string& name, const std::string& v) {
+                   if (v.empty()) return cli::refused(kWording, name, v, "a folder");
+                   o.out_dir = v;
+                   return std::string();
+                 }),
+      value_flag({"--slo"}, [&o](const std::string&,
+                                 const std::string& v) { return take_slo_option(v, o.slos); }),
+  };
+}
+
+// The options that shape the schedule: shards and overrides of a scenario's plan.
+std::vector<cli::Flag> plan_flags(RunFlags& f) {
+  auto& sc = f.scenario;
+  return {
+      value_flag({"--target"}, text(sc.target)),
+      value_flag({"--threads"}, integer(sc.threads, 1, 256)),
+      value_flag({"--seed"}, integer(sc.seed, 0, UINT64_MAX)),
+      value_flag({"--shard"}, [&sc](const std::string& name,
+                                    const std::string& v) { return take_shard(name, v, sc); }),
+      value_flag({"--start-at"}, text(sc.start_at)),
+      value_flag({"--max-lag"},
+                 [&f](const std::string&, const std::string& v) {
+                   auto d = parse_duration(v);
+                   if (!d || *d <= 0)
+                     return "--max-lag: expected a positive duration such as 10ms, got '" + v + "'";
+                   f.plan.max_dispatch_lag_ns = *d;
+                   f.scenario.max_lag_ns = *d;
+                   return std::string();
+                 }),
+  };
+}
+
+// A URL run's load and requests.
+std::vector<cli::Flag> url_flags(RunFlags& f) {
+  auto& request = f.plan.requests[0];
+  return {
+      value_flag({"--rate"},
+                 [&f](const std::string&, const std::string& v) {
+                   auto r = parse_rate(v);
+                   if (!r) return "--rate: " + r.error();
+                   if (*r <= 0) return std::string("--rate: must be greater than 0/s");
+                   f.rate = *r;
+                   return std::string();
+                 }),
+      value_flag({"--connections", "-c"}, integer(f.connections, 1, 100'000)),
+      value_flag({"--max-connections"}, integer(f.max_connections, 1, 100'000)),
+      value_flag({"--duration", "-d"},
+                 [&f](const std::string& name, const std::string& v) {
+                   auto d = parse_duration(v);
+                   if (!d) return name + ": " + d.error();
+                   if (*d < kMinStepNs) return name + ": must be at least 1ms, got '" + v + "'";
+                   f.duration_ns = *d;
+                   return std::string();
+                 }),
+      value_flag({"--timeout"},
+                 [&f](const std::string&, const std::string& v) {
+                   auto d = parse_duration(v);
+                   if (!d) return "--timeout: " + d.error();
+                   if (*d <= 0 || *d > 100'000'000'000)
+                     return std::string("--timeout: must be in (0, 100s]");
+                   f.plan.timeout_ns = *d;
+                   return std::string();
+                 }),
+      value_flag({"--arrival"},
+                 [&f](const std::string& name, const std::string& v) {
+                   if (v != "poisson" && v != "constant")
+                     return cli::refused(kWording, name, v, "constant or poisson");
+                   f.plan.arrival = v == "poisson" ? Arrival::kPoisson : Arrival::kConstant;
+                   return std::string();
+                 }),
+      value_flag({"--method", "-m"}, text(request.method)),
+      value_flag({"--body"}, text(request.body)),
+      value_flag(
+          {"--header", "-H"},
+          [&request](const std::string&, const std::string& v) { return take_header(v, request); }),
+  };
+}
+
+// Every run option; the form is decided by the one positional argument.
+cli::FlagTable run_table(RunFlags& f) {
+  cli::FlagTable t;
+  t.wording = kWording;
+  for (auto part : {output_flags(f), plan_flags(f), url_flags(f)})
+    t.flags.insert(t.flags.end(), part.begin(), part.end());
+  t.positional = [&f](const std::string& a) {
+    f.positional.push_back(a);
+    return std::string();
+  };
+  return t;
+}
+
+std::string finish_url_plan(RunPlan& plan, const RunFlags& f, const std::string& url) {
   auto parsed = parse_url(url);
   if (!parsed) return parsed.error();
-  cmd.plan.target = parsed->target;
-  cmd.plan.requests[0].path = parsed->path;
-  cmd.plan.name = "adhoc";
-  if (!uf.rate && !uf.connections) {
+  plan.target = parsed->target;
+  plan.requests[0].path = parsed->path;
+  plan.name = "adhoc";
+  if (!f.rate && !f.connections) {
     return "give --rate R/s (open loop) or --connections N (closed loop), or both (open loop "
            "over N connections opened at start)";
   }
-  if (uf.connections && uf.max_connections) {
+  if (f.connections && f.max_connections) {
     return "--connections and --max-connections: give one (with --rate, --connections N opens "
            "all N at start; --max-connections N only caps them)";
   }
   StepPlan step;
-  step.duration_ns = uf.duration_ns;
-  if (uf.rate) {
-    cmd.plan.mode = LoopMode::kOpen;
-    step.start_rate = step.end_rate = *uf.rate;
-    step.label = format_rate(*uf.rate);
-    cmd.plan.connections = uf.connections.value_or(uf.max_connections.value_or(0));
-    cmd.plan.preconnect = uf.connections.has_value();
+  step.duration_ns = f.duration_ns;
+  if (f.rate) {
+    plan.mode = LoopMode::kOpen;
+    step.start_rate = step.end_rate = *f.rate;
+    step.label = format_rate(*f.rate);
+    plan.connections = f.connections.value_or(f.max_connections.value_or(0));
+    plan.preconnect = f.connections.has_value();
   } else {
-    if (uf.max_connections) return "--max-connections applies to open loop (--rate) only";
-    cmd.plan.mode = LoopMode::kClosed;
-    cmd.plan.connections = *uf.connections;
-    step.label = std::to_string(*uf.connections) + " connections";
+    if (f.max_connections) return "--max-connections applies to open loop (--rate) only";
+    plan.mode = LoopMode::kClosed;
+    plan.connections = *f.connections;
+    step.label = std::to_string(*f.connections) + " connections";
   }
-  cmd.plan.steps = {step};
+  plan.steps = {step};
   return {};
 }
 
-}  // namespace
+std::expected<Command, std::string> url_command(RunFlags& f, const std::string& url) {
+  RunUrlCommand cmd{f.plan, f.scenario.run};
+  if (auto err = finish_url_plan(cmd.plan, f, url); !err.empty()) return std::unexpected(err);
+  for (const auto& slo : cmd.run.slos) {
+    // Replicas, scaling, balance, health: only the embedded stack has them.
+    if (validators::needs_embedded_stack(slo)) {
+      return std::unexpected("--slo '" + validators::slo_source(slo) +
+                             "': judges the embedded stack (replicas, scaling, balance, "
+                             "health), which a URL run does not have; URL runs accept "
+                             "latency, service, lag, error, late, dropped and rps SLOs");
+    }
+  }
+  if (f.scenario.threads) cmd.plan.threads = *f.scenario.threads;
+  if (f.scenario.seed) cmd.plan.seed = *f.scenario.seed;
+  return cmd;
+}
 
 std::expected<Command, std::string> parse_stack_args(const std::vector<std::string>& args) {
-  Command cmd;
-  cmd.kind = CommandKind::kStack;
-  auto& st = cmd.stack;
+  StackCommand st;
   if (args.size() < 2) return std::unexpected("stack: expected up, down or status");
   const auto& action = args[1];
   if (action == "up") {
@@ -244,80 +300,61 @@ std::expected<Command, std::string> parse_stack_args(const std::vector<std::stri
   } else {
     return std::unexpected("stack: unknown action '" + action + "' (accepted: up, down, status)");
   }
-  for (std::size_t i = 2; i < args.size(); ++i) {
-    const auto& a = args[i];
-    const bool up_only =
-        a == "--replicas" || a == "--max-replicas" || a == "--fpm-children" || a == "--base-port";
-    if (up_only && st.action != StackCommand::Action::kUp) {
-      return std::unexpected(a + ": applies to 'stack up' only");
+  cli::FlagTable t;
+  t.unknown = unknown_option("stack");
+  t.flags.push_back(value_flag({"--run-dir"}, text(st.run_dir)));
+  const std::pair<const char*, Take> up_only[] = {
+      {"--replicas", integer(st.replicas, 1, 50)},
+      {"--max-replicas", integer(st.max_replicas, 1, 50)},
+      {"--fpm-children", integer(st.fpm_children, 1, 50)},
+      {"--base-port", integer(st.base_port, 1024, 65000)},
+  };
+  for (const auto& [name, take] : up_only) {
+    if (st.action == StackCommand::Action::kUp) {
+      t.flags.push_back(value_flag({name}, take));
+    } else {  // refused before its value is looked at
+      t.flags.push_back(
+          {{name}, cli::Flag::Arity::kSwitch, [](const std::string& n, const std::string&) {
+             return n + ": applies to 'stack up' only";
+           }});
     }
-    if (a != "--run-dir" && !up_only) return std::unexpected("stack: unknown option '" + a + "'");
-    if (i + 1 >= args.size()) return std::unexpected(a + ": missing value");
-    const auto& v = args[++i];
-    if (a == "--run-dir") {
-      st.run_dir = v;
-      continue;
-    }
-    const auto n = a == "--base-port" ? parse_uint<std::uint32_t>(a, v, 1024, 65000)
-                                      : parse_uint<std::uint32_t>(a, v, 1, 50);
-    if (!n) return std::unexpected(n.error());
-    if (a == "--replicas") st.replicas = *n;
-    if (a == "--max-replicas") st.max_replicas = *n;
-    if (a == "--fpm-children") st.fpm_children = *n;
-    if (a == "--base-port") st.base_port = static_cast<std::uint16_t>(*n);
   }
+  if (auto parsed = cli::parse(t, std::span(args).subspan(2)); !parsed)
+    return std::unexpected(parsed.error());
   if (st.replicas > st.max_replicas) {
     return std::unexpected("--replicas, --max-replicas: " + std::to_string(st.replicas) +
                            " replicas do not fit in " + std::to_string(st.max_replicas) + " slots");
   }
-  return cmd;
+  return st;
+}
+
+// `loadgen COMMAND RESULT.json [FLAG VALUE]` (validate, report): the result file and one
+// option; `usage` is the form shown when the file is missing.
+std::string parse_result_args(const std::vector<std::string>& args, const std::string& command,
+                              std::string& result, const std::string& flag, std::string& value,
+                              const std::string& usage) {
+  cli::FlagTable t;
+  t.flags.push_back(value_flag({flag}, text(value)));
+  t.positional = one_file(command, result);
+  t.unknown = unknown_option(command, flag + " FILE");
+  if (auto parsed = cli::parse(t, std::span(args).subspan(1)); !parsed) return parsed.error();
+  return result.empty() ? command + ": missing RESULT.json (" + usage + ")" : "";
 }
 
 std::expected<Command, std::string> parse_validate_args(const std::vector<std::string>& args) {
-  Command cmd;
-  cmd.kind = CommandKind::kValidate;
-  auto& v = cmd.validate;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const auto& a = args[i];
-    if (a == "--scenario") {
-      if (i + 1 >= args.size()) return std::unexpected("--scenario: missing value");
-      v.scenario_path = args[++i];
-    } else if (a.starts_with("-") && a.size() > 1) {
-      return std::unexpected("validate: unknown option '" + a + "' (accepted: --scenario FILE)");
-    } else if (v.result_path.empty()) {
-      v.result_path = a;
-    } else {
-      return std::unexpected("validate: unexpected argument '" + a + "'");
-    }
-  }
-  if (v.result_path.empty())
-    return std::unexpected(
-        "validate: missing RESULT.json (loadgen validate RESULT.json "
-        "[--scenario SCENARIO.json])");
-  return cmd;
+  ValidateCommand v;
+  const auto err = parse_result_args(args, "validate", v.result_path, "--scenario", v.scenario_path,
+                                     "loadgen validate RESULT.json [--scenario SCENARIO.json]");
+  if (!err.empty()) return std::unexpected(err);
+  return v;
 }
 
 std::expected<Command, std::string> parse_report_args(const std::vector<std::string>& args) {
-  Command cmd;
-  cmd.kind = CommandKind::kReport;
-  auto& r = cmd.report;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const auto& a = args[i];
-    if (a == "--html") {
-      if (i + 1 >= args.size()) return std::unexpected("--html: missing value");
-      r.html_path = args[++i];
-    } else if (a.starts_with("-") && a.size() > 1) {
-      return std::unexpected("report: unknown option '" + a + "' (accepted: --html FILE)");
-    } else if (r.result_path.empty()) {
-      r.result_path = a;
-    } else {
-      return std::unexpected("report: unexpected argument '" + a + "'");
-    }
-  }
-  if (r.result_path.empty())
-    return std::unexpected(
-        "report: missing RESULT.json (loadgen report RESULT.json [--html FILE])");
-  return cmd;
+  ReportCommand r;
+  const auto err = parse_result_args(args, "report", r.result_path, "--html", r.html_path,
+                                     "loadgen report RESULT.json [--html FILE]");
+  if (!err.empty()) return std::unexpected(err);
+  return r;
 }
 
 // "10%" or "0.1": a fraction in [0, 10].
@@ -327,10 +364,8 @@ std::expected<double, std::string> parse_tolerance(const std::string& v) {
   double x = 0;
   const auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), x);
   if (num.empty() || ec != std::errc{} || p != num.data() + num.size() || !std::isfinite(x))
-    return std::unexpected(
-        "--tolerance: expected a percentage such as 10% or a fraction such "
-        "as 0.1, got '" +
-        v + "'");
+    return std::unexpected(cli::refused(kWording, "--tolerance", v,
+                                        "a percentage such as 10% or a fraction such as 0.1"));
   if (pct) x /= 100.0;
   if (x < 0 || x > 10)
     return std::unexpected("--tolerance: must be in [0%, 1000%], got '" + v + "'");
@@ -338,122 +373,98 @@ std::expected<double, std::string> parse_tolerance(const std::string& v) {
 }
 
 std::expected<Command, std::string> parse_compare_args(const std::vector<std::string>& args) {
-  Command cmd;
-  cmd.kind = CommandKind::kCompare;
-  auto& c = cmd.compare;
+  CompareCommand c;
   std::vector<std::string> files;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const auto& a = args[i];
-    const bool takes_value =
-        a == "--tolerance" || a == "--floor" || a == "--html" || a == "--history";
-    if (takes_value && i + 1 >= args.size()) return std::unexpected(a + ": missing value");
-    if (a == "--tolerance") {
-      auto t = parse_tolerance(args[++i]);
-      if (!t) return std::unexpected(t.error());
-      c.tolerance = *t;
-    } else if (a == "--floor") {
-      auto d = parse_duration(args[++i]);
-      if (!d || *d < 0)
-        return std::unexpected("--floor: expected a duration such as 5ms, got '" + args[i] + "'");
-      c.floor_ms = static_cast<double>(*d) / 1e6;
-    } else if (a == "--html") {
-      c.html_path = args[++i];
-    } else if (a == "--history") {
-      c.history_dir = args[++i];
-    } else if (a.starts_with("-") && a.size() > 1) {
-      return std::unexpected("compare: unknown option '" + a +
-                             "' (accepted: --tolerance, --floor, --html, --history)");
-    } else {
-      files.push_back(a);
-    }
-  }
+  cli::FlagTable t;
+  t.flags = {
+      value_flag({"--tolerance"},
+                 [&c](const std::string&, const std::string& v) {
+                   auto x = parse_tolerance(v);
+                   if (!x) return x.error();
+                   c.tolerance = *x;
+                   return std::string();
+                 }),
+      value_flag({"--floor"},
+                 [&c](const std::string& name, const std::string& v) {
+                   auto d = parse_duration(v);
+                   if (!d || *d < 0)
+                     return cli::refused(kWording, name, v, "a duration such as 5ms");
+                   c.floor_ms = static_cast<double>(*d) / 1e6;
+                   return std::string();
+                 }),
+      value_flag({"--html"}, text(c.html_path)),
+      value_flag({"--history"}, text(c.history_dir)),
+  };
+  t.positional = [&files](const std::string& a) {
+    files.push_back(a);
+    return std::string();
+  };
+  t.unknown = unknown_option("compare", "--tolerance, --floor, --html, --history");
+  if (auto parsed = cli::parse(t, std::span(args).subspan(1)); !parsed)
+    return std::unexpected(parsed.error());
   if (!c.history_dir.empty()) {
     if (!files.empty())
       return std::unexpected("compare: --history DIR takes no result files, got '" + files[0] +
                              "'");
-    return cmd;
+    return c;
   }
   if (files.size() != 2)
     return std::unexpected("compare: expected BASE.json CANDIDATE.json (or --history DIR), got " +
                            std::to_string(files.size()) + " file(s)");
   c.base_path = files[0];
   c.candidate_path = files[1];
-  return cmd;
+  return c;
 }
 
 std::expected<Command, std::string> parse_merge_args(const std::vector<std::string>& args) {
-  Command cmd;
-  cmd.kind = CommandKind::kMerge;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    if (args[i].starts_with("-") && args[i].size() > 1)
-      return std::unexpected("merge: unknown option '" + args[i] + "'");
-    if (cmd.merge.out_path.empty())
-      cmd.merge.out_path = args[i];
-    else
-      cmd.merge.shard_paths.push_back(args[i]);
-  }
-  if (cmd.merge.shard_paths.empty())
+  MergeCommand m;
+  cli::FlagTable t;
+  t.positional = [&m](const std::string& a) {
+    if (m.out_path.empty()) {
+      m.out_path = a;
+    } else {
+      m.shard_paths.push_back(a);
+    }
+    return std::string();
+  };
+  t.unknown = unknown_option("merge");
+  if (auto parsed = cli::parse(t, std::span(args).subspan(1)); !parsed)
+    return std::unexpected(parsed.error());
+  if (m.shard_paths.empty())
     return std::unexpected("merge: expected OUT.json SHARD.json... (at least one shard)");
-  return cmd;
+  return m;
 }
 
+}  // namespace
+
 std::expected<Command, std::string> parse_args(const std::vector<std::string>& args) {
-  Command cmd;
   if (args.empty()) return std::unexpected("missing a scenario file or URL");
   if (args[0] == "stack") return parse_stack_args(args);
   if (args[0] == "validate") return parse_validate_args(args);
   if (args[0] == "report") return parse_report_args(args);
   if (args[0] == "compare") return parse_compare_args(args);
   if (args[0] == "merge") return parse_merge_args(args);
-  Parser p{args, 0, {}};
-  UrlFlags uf;
-  std::vector<std::string> positional;
-  for (; p.i < args.size() && p.error.empty(); ++p.i) {
-    const auto& a = args[p.i];
-    if (a == "--help" || a == "-h" || a == "--version" || a == "-V") {
-      cmd.kind = a == "--help" || a == "-h" ? CommandKind::kHelp : CommandKind::kVersion;
-      return cmd;
-    }
-    if (a.starts_with("-") && a.size() > 1) {
-      if (!common_option(p, cmd, uf)) p.fail("unknown option '" + a + "'");
-      continue;
-    }
-    positional.push_back(a);
-  }
-  if (!p.error.empty()) return std::unexpected(p.error);
+  RunFlags f;
+  if (auto parsed = cli::parse(run_table(f), args); !parsed) return std::unexpected(parsed.error());
+  if (f.stop) return *f.stop;
+  auto& positional = f.positional;
   if (!positional.empty() && positional[0] == "run") positional.erase(positional.begin());
   if (positional.size() != 1) {
     return std::unexpected(positional.empty() ? "missing a scenario file or URL"
                                               : "unexpected argument '" + positional[1] + "'");
   }
   const auto& what = positional[0];
-  if ((cmd.shard_index || cmd.start_at) && what.starts_with("http"))
+  if ((f.scenario.shard_index || f.scenario.start_at) && what.starts_with("http"))
     return std::unexpected(
         "--shard and --start-at apply to scenario runs (shards split a scenario's schedule)");
-  if (what.starts_with("http://") || what.starts_with("https://")) {
-    cmd.kind = CommandKind::kRunUrl;
-    if (auto err = finish_url_plan(cmd, uf, what); !err.empty()) return std::unexpected(err);
-    for (const auto& slo : cmd.slos) {
-      // Replicas, scaling, balance, health: only the embedded stack has them.
-      if (validators::needs_embedded_stack(slo)) {
-        return std::unexpected("--slo '" + validators::slo_source(slo) +
-                               "': judges the embedded stack (replicas, scaling, balance, "
-                               "health), which a URL run does not have; URL runs accept "
-                               "latency, service, lag, error, late, dropped and rps SLOs");
-      }
-    }
-    if (cmd.threads) cmd.plan.threads = *cmd.threads;
-    if (cmd.seed) cmd.plan.seed = *cmd.seed;
-    return cmd;
-  }
-  if (uf.rate || uf.connections || uf.max_connections || uf.duration_ns != kDefaultDurationNs) {
+  if (what.starts_with("http://") || what.starts_with("https://")) return url_command(f, what);
+  if (f.rate || f.connections || f.max_connections || f.duration_ns != kDefaultDurationNs) {
     return std::unexpected(
         "--rate, --connections, --max-connections and --duration apply to URL runs; a scenario "
         "file sets its own steps");
   }
-  cmd.kind = CommandKind::kRunScenario;
-  cmd.scenario_path = what;
-  return cmd;
+  f.scenario.scenario_path = what;
+  return f.scenario;
 }
 
 std::string usage() {

@@ -5,6 +5,7 @@
 #include <expected>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "loadgen/core/run_plan.h"
@@ -12,17 +13,38 @@
 
 namespace lg::app {
 
-enum class CommandKind {
-  kHelp,
-  kVersion,
-  kRunScenario,
-  kRunUrl,
-  kStack,
-  kValidate,
-  kReport,
-  kCompare,
-  kMerge,
+// What both run forms take besides their plan.
+struct RunOptions {
+  std::string out_dir;     // --out DIR ("" = a new folder under ./results)
+  bool overwrite = false;  // --overwrite: replace a result.json already in --out
+  // --slo EXPR (repeatable; "run: "/"steps: " prefixes allowed), parsed here, so a bad
+  // expression never reaches a run. URL runs: the run's SLOs; scenario runs: added to the
+  // scenario's own.
+  std::vector<validators::Slo> slos;
+  bool quiet = false;
 };
+
+// `loadgen [run] SCENARIO.json [...]`: the scenario file, with these overrides applied.
+struct RunScenarioCommand {
+  std::string scenario_path;
+  std::optional<std::string> target;  // --target URL
+  std::optional<std::uint32_t> threads;
+  std::optional<std::uint64_t> seed;
+  std::optional<std::int64_t> max_lag_ns;    // --max-lag
+  std::optional<std::uint32_t> shard_index;  // --shard I/N: 0-based index (I is 1-based)
+  std::optional<std::uint32_t> shard_count;
+  std::optional<std::string> start_at;  // --start-at TIME: a common start for shards (as given)
+  RunOptions run;
+};
+
+// `loadgen URL (--rate R/s | --connections N) [...]`: one URL, its plan complete.
+struct RunUrlCommand {
+  RunPlan plan;
+  RunOptions run;
+};
+
+struct HelpCommand {};     // `loadgen --help`
+struct VersionCommand {};  // `loadgen --version`
 
 // `loadgen stack up|down|status`: the embedded stack by hand.
 struct StackCommand {
@@ -63,30 +85,10 @@ struct MergeCommand {
   std::vector<std::string> shard_paths;
 };
 
-struct Command {
-  CommandKind kind = CommandKind::kHelp;
-  std::string scenario_path;          // kRunScenario
-  RunPlan plan;                       // kRunUrl: complete; kRunScenario: overrides below apply
-  std::optional<std::string> target;  // --target URL (scenario runs)
-  std::optional<std::uint32_t> threads;
-  std::optional<std::uint64_t> seed;
-  std::optional<std::int64_t> max_lag_ns;    // --max-lag (URL runs also get it in `plan`)
-  std::optional<std::uint32_t> shard_index;  // --shard I/N: 0-based index (I is 1-based)
-  std::optional<std::uint32_t> shard_count;
-  std::optional<std::string> start_at;  // --start-at TIME: a common start for shards (as given)
-  std::string out_dir;                  // --out DIR ("" = a new folder under ./results)
-  bool overwrite = false;               // --overwrite: replace a result.json already in --out
-  // --slo EXPR (repeatable; "run: "/"steps: " prefixes allowed), parsed here, so a bad
-  // expression never reaches a run. URL runs: the run's SLOs; scenario runs: added to the
-  // scenario's own.
-  std::vector<validators::Slo> slos;
-  bool quiet = false;
-  StackCommand stack;        // kStack
-  ValidateCommand validate;  // kValidate
-  ReportCommand report;      // kReport
-  CompareCommand compare;    // kCompare
-  MergeCommand merge;        // kMerge
-};
+// What the command line asks for: main() dispatches on it with std::visit.
+using Command =
+    std::variant<RunScenarioCommand, RunUrlCommand, StackCommand, ValidateCommand, ReportCommand,
+                 CompareCommand, MergeCommand, HelpCommand, VersionCommand>;
 
 std::expected<Command, std::string> parse_args(const std::vector<std::string>& args);
 

@@ -1,6 +1,7 @@
 // loadgen's entry point: parse the command line, dispatch, return the exit code. Wiring only.
 #include <iostream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "loadgen/app/cli.h"
@@ -14,6 +15,16 @@
 #include "loadgen/engine/coordinator.h"
 #include "loadgen/version.h"
 
+namespace {
+
+// One callable from several lambdas, for std::visit.
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // As Go's runtime does: use the hard file-descriptor limit, so connection caps fit.
   lg::engine::raise_fd_limit();
@@ -23,26 +34,23 @@ int main(int argc, char** argv) {
     std::cerr << "loadgen: " << cmd.error() << "\n(see loadgen --help)\n";
     return lg::kExitInvalidInput;
   }
-  switch (cmd->kind) {
-    case lg::app::CommandKind::kHelp:
-      std::cout << lg::app::usage();
-      return lg::kExitPass;
-    case lg::app::CommandKind::kVersion:
-      std::cout << "loadgen " << lg::kVersion << '\n';
-      return lg::kExitPass;
-    case lg::app::CommandKind::kRunScenario:
-    case lg::app::CommandKind::kRunUrl:
-      return lg::app::run_command(*cmd);
-    case lg::app::CommandKind::kStack:
-      return lg::app::stack_command(cmd->stack);
-    case lg::app::CommandKind::kValidate:
-      return lg::app::validate_command(cmd->validate);
-    case lg::app::CommandKind::kReport:
-      return lg::app::report_command(cmd->report);
-    case lg::app::CommandKind::kCompare:
-      return lg::app::compare_command(cmd->compare);
-    case lg::app::CommandKind::kMerge:
-      return lg::app::merge_command(cmd->merge);
-  }
-  return lg::kExitInvalidInput;
+  namespace app = lg::app;
+  return std::visit(Overloaded{
+                        [](const app::HelpCommand&) -> int {
+                          std::cout << app::usage();
+                          return lg::kExitPass;
+                        },
+                        [](const app::VersionCommand&) -> int {
+                          std::cout << "loadgen " << lg::kVersion << '\n';
+                          return lg::kExitPass;
+                        },
+                        [](const app::RunScenarioCommand& c) { return app::run_command(c); },
+                        [](const app::RunUrlCommand& c) { return app::run_command(c); },
+                        [](const app::StackCommand& c) { return app::stack_command(c); },
+                        [](const app::ValidateCommand& c) { return app::validate_command(c); },
+                        [](const app::ReportCommand& c) { return app::report_command(c); },
+                        [](const app::CompareCommand& c) { return app::compare_command(c); },
+                        [](const app::MergeCommand& c) { return app::merge_command(c); },
+                    },
+                    *cmd);
 }

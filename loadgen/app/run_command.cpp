@@ -44,8 +44,8 @@ void drop_stack_slos(Scenario& sc, bool quiet) {
 // --slo expressions join the scenario's SLOs. Each was parsed at the command line; what is
 // left to check needs the scenario: whether there is an embedded stack to judge, and the step
 // count.
-std::expected<void, int> add_cli_slos(const Command& cmd, Scenario& sc) {
-  for (const auto& slo : cmd.slos) {
+std::expected<void, int> add_cli_slos(const RunOptions& opts, Scenario& sc) {
+  for (const auto& slo : opts.slos) {
     const auto text = validators::slo_source(slo);
     if (validators::needs_embedded_stack(slo) && !sc.stack) {
       std::cerr << "loadgen: --slo '" << text
@@ -67,14 +67,9 @@ std::expected<void, int> add_cli_slos(const Command& cmd, Scenario& sc) {
   return {};
 }
 
-// The scenario as the command line shapes it: a URL run's own plan, or the scenario file with
-// --target, --threads, --seed, --max-lag and --shard applied.
-std::expected<Scenario, int> build_scenario(const Command& cmd) {
-  if (cmd.kind == CommandKind::kRunUrl) {
-    Scenario sc{cmd.plan, std::nullopt, {}};
-    if (auto ok = add_cli_slos(cmd, sc); !ok) return std::unexpected(ok.error());
-    return sc;
-  }
+// The scenario file as the command line shapes it: --target, --threads, --seed, --max-lag and
+// --shard applied.
+std::expected<Scenario, int> build_scenario(const RunScenarioCommand& cmd) {
   auto sc = scenarios::load_scenario(cmd.scenario_path);
   if (!sc) {
     std::cerr << sc.error().to_string();
@@ -89,7 +84,7 @@ std::expected<Scenario, int> build_scenario(const Command& cmd) {
     }
     plan.target = url->target;
     if (url->path != "/") plan.target.base_path = url->path;
-    if (sc->stack) drop_stack_slos(*sc, cmd.quiet);
+    if (sc->stack) drop_stack_slos(*sc, cmd.run.quiet);
     sc->stack.reset();  // someone else's stack: no embedded one
   }
   if (cmd.threads) plan.threads = *cmd.threads;
@@ -99,13 +94,13 @@ std::expected<Scenario, int> build_scenario(const Command& cmd) {
     plan.shard_index = *cmd.shard_index;
     plan.shard_count = *cmd.shard_count;
   }
-  if (auto ok = add_cli_slos(cmd, *sc); !ok) return std::unexpected(ok.error());
+  if (auto ok = add_cli_slos(cmd.run, *sc); !ok) return std::unexpected(ok.error());
   return std::move(*sc);
 }
 
 // --out DIR, or a new folder under ./results: created, locked and proven writable before the
 // stack comes up and before the first request, so a run never ends with nowhere to write.
-std::expected<OutDir, int> claim_out_dir(const Command& cmd, const RunPlan& plan) {
+std::expected<OutDir, int> claim_out_dir(const RunOptions& cmd, const RunPlan& plan) {
   auto out = cmd.out_dir.empty()
                  ? OutDir::claim_new("results", default_out_stem(plan.name, std::time(nullptr)))
                  : OutDir::claim(cmd.out_dir, cmd.overwrite);
@@ -116,42 +111,6 @@ std::expected<OutDir, int> claim_out_dir(const Command& cmd, const RunPlan& plan
   return std::move(*out);
 }
 
-// The scenario's autoscaler knobs as loadgen-autoscaler's flags.
-std::vector<std::string> autoscaler_args(const AutoscalerPlan& a) {
-  const auto ms = [](std::int64_t ns) { return std::to_string(ns / 1'000'000) + "ms"; };
-  const auto num = [](double v) { return std::to_string(v); };
-  return {"--algorithm",
-          a.algorithm,
-          "--check-interval",
-          ms(a.check_interval_ns),
-          "--cooldown",
-          ms(a.cooldown_ns),
-          "--window",
-          ms(a.window_ns),
-          "--stabilization",
-          ms(a.stabilization_ns),
-          "--scale-up-cpu",
-          num(a.scale_up_cpu),
-          "--scale-up-rps",
-          num(a.scale_up_rps),
-          "--scale-up-response-ms",
-          num(a.scale_up_response_ms),
-          "--scale-up-error-rate",
-          num(a.scale_up_error_rate),
-          "--scale-down-cpu",
-          num(a.scale_down_cpu),
-          "--scale-down-rps",
-          num(a.scale_down_rps),
-          "--scale-down-response-ms",
-          num(a.scale_down_response_ms),
-          "--factor",
-          num(a.factor),
-          "--target-metric",
-          a.target_metric,
-          "--target-value",
-          num(a.target_value)};
-}
-
 // Brings the embedded stack up for a scenario without a target and points the plan at it.
 std::expected<std::unique_ptr<stack::EmbeddedStack>, int> stack_for(const StackSpec& spec,
                                                                     RunPlan& plan, bool quiet) {
@@ -159,7 +118,7 @@ std::expected<std::unique_ptr<stack::EmbeddedStack>, int> stack_for(const StackS
   o.replicas = spec.min_replicas;
   o.max_replicas = spec.max_replicas;
   o.fpm_children = spec.fpm_children;
-  if (spec.autoscaler.enabled) o.autoscaler_args = autoscaler_args(spec.autoscaler);
+  if (spec.autoscaler_enabled) o.autoscaler_args = spec.autoscaler.to_args();
   if (!quiet) std::fprintf(stderr, "loadgen: bringing up the embedded stack...\n");
   auto s = stack::EmbeddedStack::up(o);
   if (!s) {
@@ -198,7 +157,7 @@ bool save_result(const reports::StoredResult& stored, const OutDir& out) {
   return false;
 }
 
-int run_scenario(const Command& cmd, const Scenario& sc, const stack::EmbeddedStack* embedded,
+int run_scenario(const RunOptions& cmd, const Scenario& sc, const stack::EmbeddedStack* embedded,
                  const OutDir& out) {
   const RunPlan& p = sc.run;
   const bool live = !cmd.quiet && isatty(STDERR_FILENO);
@@ -255,19 +214,17 @@ int run_scenario(const Command& cmd, const Scenario& sc, const stack::EmbeddedSt
   return saved || code == kExitInterrupted ? code : kExitEnvironment;
 }
 
-}  // namespace
-
-int run_command(const Command& cmd) {
-  auto sc = build_scenario(cmd);
-  if (!sc) return sc.error();
-  const auto start_at = resolve_start_at(cmd.start_at);  // checked before any bring-up
+// A scenario run end to end: the stack (if any) up, the wait for --start-at, the run, the
+// stack down.
+int run(const RunOptions& cmd, Scenario& sc, const std::optional<std::string>& start) {
+  const auto start_at = resolve_start_at(start);  // checked before any bring-up
   if (!start_at) return start_at.error();
-  const auto out = claim_out_dir(cmd, sc->run);  // held (locked) until the run is over
+  const auto out = claim_out_dir(cmd, sc.run);  // held (locked) until the run is over
   if (!out) return out.error();
   install_interrupt_flag();
   std::unique_ptr<stack::EmbeddedStack> embedded;  // torn down on every path out
-  if (sc->stack) {
-    auto s = stack_for(*sc->stack, sc->run, cmd.quiet);
+  if (sc.stack) {
+    auto s = stack_for(*sc.stack, sc.run, cmd.quiet);
     if (!s) return s.error();
     embedded = std::move(*s);
   }
@@ -276,7 +233,7 @@ int run_command(const Command& cmd) {
     std::cerr << "loadgen: interrupted before the run started\n";
     return kExitInterrupted;  // `embedded` tears the stack down on the way out
   }
-  const int code = run_scenario(cmd, *sc, embedded.get(), *out);
+  const int code = run_scenario(cmd, sc, embedded.get(), *out);
   install_interrupt_flag();  // libuv restored the default handlers: keep teardown interruptible
   if (embedded) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -292,6 +249,20 @@ int run_command(const Command& cmd) {
       std::fprintf(stderr, "loadgen: stack down in %lld ms\n", static_cast<long long>(ms));
   }
   return code;
+}
+
+}  // namespace
+
+int run_command(const RunScenarioCommand& cmd) {
+  auto sc = build_scenario(cmd);
+  if (!sc) return sc.error();
+  return run(cmd.run, *sc, cmd.start_at);
+}
+
+int run_command(const RunUrlCommand& cmd) {
+  Scenario sc{cmd.plan, std::nullopt, {}};
+  if (auto ok = add_cli_slos(cmd.run, sc); !ok) return ok.error();
+  return run(cmd.run, sc, std::nullopt);
 }
 
 }  // namespace lg::app

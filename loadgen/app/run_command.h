@@ -4,6 +4,7 @@
 
 namespace lg::app {
 
-int run_command(const Command& cmd);
+int run_command(const RunScenarioCommand& cmd);  // the scenario file, shaped by the flags
+int run_command(const RunUrlCommand& cmd);       // the URL's own plan
 
 }  // namespace lg::app

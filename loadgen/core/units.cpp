@@ -203,6 +203,16 @@ std::string format_duration_us(double microseconds) {
   return format_duration_positive(microseconds);
 }
 
+std::string format_duration_exact(std::int64_t ns) {
+  // Largest first, up to seconds: "120s" as --help and scenario errors write it, not "2m".
+  constexpr std::array<Unit, 3> kExact{{{"s", 1'000'000'000}, {"ms", 1'000'000}, {"us", 1'000}}};
+  for (const auto& u : kExact) {
+    const auto factor = static_cast<std::int64_t>(u.factor);
+    if (ns % factor == 0) return std::to_string(ns / factor) + std::string(u.name);
+  }
+  return std::to_string(ns) + "ns";
+}
+
 std::string format_rate(double per_second) {
   if (!std::isfinite(per_second)) return "n/a";
   if (per_second < 0) return '-' + format_rate(-per_second);

@@ -26,6 +26,10 @@ std::expected<double, std::string> parse_rate(std::string_view text);
 // a leading '-' for negatives, "n/a" for NaN or infinity.
 std::string format_duration_us(double microseconds);
 
+// Nanoseconds exactly, as an integer in the largest unit that divides them: "30s", "1500ms",
+// "1500us", "7ns" ("0s" for 0). parse_duration() reads it back to the same value.
+std::string format_duration_exact(std::int64_t ns);
+
 // Requests per second as 3 significant digits with trailing zeros dropped and a k/M/G suffix:
 // "1.5k/s", "950/s", "12.3/s", "0.0333/s". Rates below 0.001/s print as "0/s"; negatives get a
 // leading '-'; NaN or infinity print "n/a".

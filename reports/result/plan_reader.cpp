@@ -1,5 +1,8 @@
 #include "reports/result/plan_reader.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "loadgen/core/url.h"
 #include "reports/result/json_fields.h"
 
@@ -49,30 +52,38 @@ RequestSpec read_request(JsonWalker& w, const JsonNode& n) {
   return r;
 }
 
-AutoscalerPlan read_autoscaler(JsonWalker& w, const JsonNode& n) {
-  using A = AutoscalerPlan;
-  static constexpr Field<A> kTiming[] = {{"enabled", &A::enabled},
-                                         {"algorithm", &A::algorithm},
-                                         {"check_interval_s", seconds(&A::check_interval_ns)},
-                                         {"cooldown_s", seconds(&A::cooldown_ns)},
-                                         {"window_s", seconds(&A::window_ns)},
-                                         {"stabilization_s", seconds(&A::stabilization_ns)}};
-  static constexpr Field<A> kUp[] = {{"cpu", &A::scale_up_cpu},
-                                     {"rps_per_replica", &A::scale_up_rps},
-                                     {"response_ms", &A::scale_up_response_ms},
-                                     {"error_rate", &A::scale_up_error_rate}};
-  static constexpr Field<A> kDown[] = {{"cpu", &A::scale_down_cpu},
-                                       {"rps_per_replica", &A::scale_down_rps},
-                                       {"response_ms", &A::scale_down_response_ms}};
-  static constexpr Field<A> kTarget[] = {{"metric", &A::target_metric},
-                                         {"value", &A::target_value}};
-  A a;  // each fallback is the default, so one bad knob leaves the rest as read
-  read_fields(w, n, a, kTiming);
-  read_fields(w, w.field(n, "scale_up"), a, kUp);
-  read_fields(w, w.field(n, "scale_down"), a, kDown);
-  a.factor = w.number(w.field(n, "factor"), a.factor);
-  read_fields(w, w.field(n, "target"), a, kTarget);
-  return a;
+// The node at a knob's result.json name ("scale_up/cpu") below the autoscaler object `n`.
+JsonNode knob_node(JsonWalker& w, JsonNode n, std::string_view record) {
+  for (std::size_t at = 0; at <= record.size();) {
+    const auto slash = std::min(record.find('/', at), record.size());
+    n = w.field(n, record.substr(at, slash - at));
+    at = slash + 1;
+  }
+  return n;
+}
+
+// Each fallback is the knob's value so far (its default), so one bad knob leaves the rest as
+// read.
+void read_autoscaler(JsonWalker& w, const JsonNode& n, StackSpec& s) {
+  s.autoscaler_enabled = w.boolean(w.field(n, "enabled"), s.autoscaler_enabled);
+  AutoscalerKnobs& k = s.autoscaler;
+  for (const auto& knob : kKnobTable) {
+    if (knob.record.empty()) continue;
+    const auto node = knob_node(w, n, knob.record);
+    if (knob.kind == KnobKind::kChoice) {
+      const auto name = w.text(node, std::string(knob.choice(k)));
+      if (knob.set_choice(k, name)) continue;
+      std::string names;
+      for (const auto& c : knob.choices)
+        names += (names.empty() ? "\"" : ", \"") + std::string(c) + "\"";
+      w.expected(node, "one of " + names);
+    } else if (knob.kind == KnobKind::kSeconds) {
+      const auto ns = w.seconds_ns(node, std::llround(*knob.number(k) * 1e9));
+      knob.set_number(k, static_cast<double>(ns) / 1e9);
+    } else {
+      knob.set_number(k, w.number(node, *knob.number(k)));
+    }
+  }
 }
 
 // Absent (written before the stack was recorded) or disabled: a URL target.
@@ -84,7 +95,7 @@ std::optional<StackSpec> read_stack(JsonWalker& w, const JsonNode& n) {
   S s;
   if (!w.present(n) || !w.boolean(w.field(n, "enabled"))) return std::nullopt;
   read_fields(w, n, s, kFields);
-  s.autoscaler = read_autoscaler(w, w.field(n, "autoscaler"));
+  read_autoscaler(w, w.field(n, "autoscaler"), s);
   return s;
 }
 

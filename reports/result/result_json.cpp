@@ -65,24 +65,19 @@ json counters_json(const Counters& c) {
           {"error_rate", c.error_rate()}};
 }
 
-json autoscaler_json(const AutoscalerPlan& a) {
-  return {{"enabled", a.enabled},
-          {"algorithm", a.algorithm},
-          {"check_interval_s", seconds(a.check_interval_ns)},
-          {"cooldown_s", seconds(a.cooldown_ns)},
-          {"window_s", seconds(a.window_ns)},
-          {"stabilization_s", seconds(a.stabilization_ns)},
-          {"scale_up",
-           {{"cpu", a.scale_up_cpu},
-            {"rps_per_replica", a.scale_up_rps},
-            {"response_ms", a.scale_up_response_ms},
-            {"error_rate", a.scale_up_error_rate}}},
-          {"scale_down",
-           {{"cpu", a.scale_down_cpu},
-            {"rps_per_replica", a.scale_down_rps},
-            {"response_ms", a.scale_down_response_ms}}},
-          {"factor", a.factor},
-          {"target", {{"metric", a.target_metric}, {"value", a.target_value}}}};
+// Whether the autoscaler ran, and every knob under its result.json name (KnobSpec::record).
+json autoscaler_json(const StackSpec& s) {
+  json out = {{"enabled", s.autoscaler_enabled}};
+  for (const auto& knob : kKnobTable) {
+    if (knob.record.empty()) continue;
+    const json::json_pointer at("/" + std::string(knob.record));
+    if (knob.kind == KnobKind::kChoice) {
+      out[at] = std::string(knob.choice(s.autoscaler));
+    } else {
+      out[at] = *knob.number(s.autoscaler);  // seconds, ms or the number itself
+    }
+  }
+  return out;
 }
 
 // As written, "run: "/"steps: " scope prefixes included.
@@ -99,7 +94,7 @@ json stack_json(const std::optional<StackSpec>& spec) {
           {"min_replicas", s.min_replicas},
           {"max_replicas", s.max_replicas},
           {"fpm_children", s.fpm_children},
-          {"autoscaler", autoscaler_json(s.autoscaler)}};
+          {"autoscaler", autoscaler_json(s)}};
 }
 
 json histograms_json(const StepAccum& a) {

@@ -9,8 +9,9 @@
 //     [--scale-down-response-ms 200] [--factor 1.5] [--target-metric cpu|rps]
 //     [--target-value 50] [--detached]
 //
-// "--flag value" and "--flag=value" both work. Durations: lg::parse_duration ("2s", "500ms",
-// "2m"). Defaults for the optional knobs: policy.h's Knobs (the seeds' values).
+// "--flag value" and "--flag=value" both work (loadgen/cli/flags.h). Durations:
+// lg::parse_duration ("2s", "500ms", "2m"). The knob flags, their defaults (the seeds' values)
+// and this usage come from the knob table (stack/model/autoscaler_knobs.h).
 #pragma once
 #include <cstdint>
 #include <expected>

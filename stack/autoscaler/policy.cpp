@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
 
 namespace lg::stack::autoscaler {
 namespace {
@@ -13,16 +12,8 @@ constexpr double kTolerance = 0.1;
 // Products carry rounding error: 15 x (62 / 30) is 31.000000000000004 in doubles, and must give 31.
 constexpr double kCeilSlack = 1e-9;
 
-// Up to two decimals, trailing zeros dropped: 70 -> "70", 83.14 -> "83.14", 0.5 -> "0.5".
 std::string num(double v) {
-  std::array<char, 64> buf{};
-  std::snprintf(buf.data(), buf.size(), "%.2f", v);
-  std::string s(buf.data());
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  return s;
+  return two_decimals(v);
 }
 
 std::string join(const std::vector<std::string>& parts) {
@@ -31,43 +22,49 @@ std::string join(const std::vector<std::string>& parts) {
   return out;
 }
 
-// The four inputs that have thresholds, with how they are shown: error rate as a percentage.
+// Each input: where a sample holds it and where its window mean (or projection) goes.
+struct Field {
+  double Sample::*sample;
+  double Inputs::*input;
+};
+constexpr std::array<Field, 5> kFields{{
+    {&Sample::cpu_percent, &Inputs::cpu_percent},
+    {&Sample::rps_per_replica, &Inputs::rps_per_replica},
+    {&Sample::response_ms, &Inputs::response_ms},
+    {&Sample::error_rate, &Inputs::error_rate},
+    {&Sample::queue, &Inputs::queue},
+}};
+
+// The inputs that have thresholds, with how they are shown (error rate as a percentage) and
+// their knobs; error rate has no down threshold.
 struct Metric {
   const char* name;
   double Inputs::*field;
   double scale;  // shown value = value x scale
   const char* unit;
+  double AutoscalerKnobs::*up;
+  double AutoscalerKnobs::*down;  // nullptr: not part of the down condition
 };
 constexpr std::array<Metric, 4> kMetrics{{
-    {"cpu", &Inputs::cpu_percent, 1, "%"},
-    {"rps/replica", &Inputs::rps_per_replica, 1, ""},
-    {"response", &Inputs::response_ms, 1, " ms"},
-    {"error rate", &Inputs::error_rate, 100, "%"},
+    {"cpu", &Inputs::cpu_percent, 1, "%", &Knobs::scale_up_cpu, &Knobs::scale_down_cpu},
+    {"rps/replica", &Inputs::rps_per_replica, 1, "", &Knobs::scale_up_rps, &Knobs::scale_down_rps},
+    {"response", &Inputs::response_ms, 1, " ms", &Knobs::scale_up_response_ms,
+     &Knobs::scale_down_response_ms},
+    {"error rate", &Inputs::error_rate, 100, "%", &Knobs::scale_up_error_rate, nullptr},
 }};
 
 std::string show(const Metric& m, double v) {
   return num(v * m.scale) + m.unit;
 }
 
-// The thresholds for kMetrics, in the same order. Error rate (the last) has no down threshold:
-// down_thresholds() stops before it.
-std::array<double, 4> up_thresholds(const Knobs& k) {
-  return {k.scale_up_cpu, k.scale_up_rps, k.scale_up_response_ms, k.scale_up_error_rate};
-}
-std::array<double, 3> down_thresholds(const Knobs& k) {
-  return {k.scale_down_cpu, k.scale_down_rps, k.scale_down_response_ms};
-}
-
 // "cpu 83.1% > 70%" for every input strictly above its up threshold.
 std::vector<std::string> up_triggers(const Inputs& in, const Knobs& k, const std::string& prefix,
                                      const std::string& suffix) {
   std::vector<std::string> out;
-  const auto up = up_thresholds(k);
-  for (std::size_t i = 0; i < kMetrics.size(); ++i) {
-    const double v = in.*kMetrics[i].field;
-    if (v > up[i])
-      out.push_back(prefix + kMetrics[i].name + " " + show(kMetrics[i], v) + " > " +
-                    show(kMetrics[i], up[i]) + suffix);
+  for (const auto& m : kMetrics) {
+    const double v = in.*m.field;
+    if (v > k.*m.up)
+      out.push_back(prefix + m.name + " " + show(m, v) + " > " + show(m, k.*m.up) + suffix);
   }
   return out;
 }
@@ -75,31 +72,22 @@ std::vector<std::string> up_triggers(const Inputs& in, const Knobs& k, const std
 // The down condition, input by input: `met` lists "cpu 10% < 30%", `missed` "cpu 50% not < 30%".
 void down_check(const Inputs& in, const Knobs& k, std::vector<std::string>& met,
                 std::vector<std::string>& missed) {
-  const auto down = down_thresholds(k);
-  for (std::size_t i = 0; i < down.size(); ++i) {
-    const double v = in.*kMetrics[i].field;
-    const bool below = v < down[i];
+  for (const auto& m : kMetrics) {
+    if (m.down == nullptr) continue;
+    const double v = in.*m.field;
+    const bool below = v < k.*m.down;
     (below ? met : missed)
-        .push_back(kMetrics[i].name + std::string(" ") + show(kMetrics[i], v) +
-                   (below ? " < " : " not < ") + show(kMetrics[i], down[i]));
+        .push_back(m.name + std::string(" ") + show(m, v) + (below ? " < " : " not < ") +
+                   show(m, k.*m.down));
   }
 }
 
 Inputs means(const std::vector<Sample>& w) {
   Inputs m;
-  for (const auto& s : w) {
-    m.cpu_percent += s.cpu_percent;
-    m.rps_per_replica += s.rps_per_replica;
-    m.response_ms += s.response_ms;
-    m.error_rate += s.error_rate;
-    m.queue += s.queue;
-  }
+  for (const auto& s : w)
+    for (const auto& f : kFields) m.*f.input += s.*f.sample;
   const auto n = static_cast<double>(w.size());
-  m.cpu_percent /= n;
-  m.rps_per_replica /= n;
-  m.response_ms /= n;
-  m.error_rate /= n;
-  m.queue /= n;
+  for (const auto& f : kFields) m.*f.input /= n;
   return m;
 }
 
@@ -145,11 +133,8 @@ Proposal thresholds(const Knobs& k, const std::vector<Sample>& w, double now_s, 
     // falling line must not hold back a replica that is overloaded now.
     const double at = now_s + k.horizon_s();
     Inputs pr;
-    pr.cpu_percent = project(w, &Sample::cpu_percent, at);
-    pr.rps_per_replica = project(w, &Sample::rps_per_replica, at);
-    pr.response_ms = project(w, &Sample::response_ms, at);
-    pr.error_rate = std::min(1.0, project(w, &Sample::error_rate, at));
-    pr.queue = project(w, &Sample::queue, at);
+    for (const auto& f : kFields) pr.*f.input = project(w, f.sample, at);
+    pr.error_rate = std::min(1.0, pr.error_rate);  // a share
     d.projected = pr;
     if (up.empty()) up = up_triggers(pr, k, "predicted ", " in " + num(k.horizon_s()) + " s");
   }
@@ -205,22 +190,6 @@ Proposal target_tracking(const Knobs& k, std::uint32_t cur, const Decision& d) {
 
 }  // namespace
 
-std::string_view to_string(Algorithm a) {
-  switch (a) {
-    case Algorithm::kLinear:
-      return "linear";
-    case Algorithm::kExponential:
-      return "exponential";
-    case Algorithm::kPredictive:
-      return "predictive";
-    case Algorithm::kTargetTracking:
-      return "target_tracking";
-  }
-  return "?";
-}
-std::string_view to_string(TargetMetric m) {
-  return m == TargetMetric::kCpu ? "cpu" : "rps_per_replica";
-}
 std::string_view to_string(Action a) {
   switch (a) {
     case Action::kNone:
@@ -233,57 +202,24 @@ std::string_view to_string(Action a) {
   return "?";
 }
 
-std::optional<Algorithm> parse_algorithm(std::string_view s) {
-  for (auto a : {Algorithm::kLinear, Algorithm::kExponential, Algorithm::kPredictive,
-                 Algorithm::kTargetTracking})
-    if (s == to_string(a)) return a;
-  return std::nullopt;
-}
-std::optional<TargetMetric> parse_target_metric(std::string_view s) {
-  for (auto m : {TargetMetric::kCpu, TargetMetric::kRpsPerReplica})
-    if (s == to_string(m)) return m;
-  return std::nullopt;
+std::vector<KnobProblem> Knobs::validate() const {
+  std::vector<KnobProblem> out;
+  if (min_replicas < 1)
+    out.push_back({"min_replicas", {}, "min_replicas = " + num(min_replicas) + ": must be >= 1"});
+  if (max_replicas < min_replicas)
+    out.push_back({"max_replicas",
+                   {"min_replicas"},
+                   "max_replicas = " + num(max_replicas) + ": must be >= min_replicas (" +
+                       num(min_replicas) + ")"});
+  auto knobs = AutoscalerKnobs::validate();
+  out.insert(out.end(), knobs.begin(), knobs.end());
+  return out;
 }
 
 std::vector<std::string> validate(const Knobs& k) {
-  std::vector<std::string> e;
-  // Comparisons are written so that NaN fails them; infinities are refused too.
-  auto need = [&e](bool ok, const char* name, double v, const std::string& range) {
-    if (!ok || std::isnan(v) || std::isinf(v))
-      e.push_back(std::string(name) + " = " + num(v) + ": must be " + range);
-  };
-  need(k.scale_up_cpu > 0, "scale_up_cpu", k.scale_up_cpu, "> 0");
-  need(k.scale_up_rps > 0, "scale_up_rps", k.scale_up_rps, "> 0");
-  need(k.scale_up_response_ms > 0, "scale_up_response_ms", k.scale_up_response_ms, "> 0");
-  need(k.scale_up_error_rate > 0 && k.scale_up_error_rate <= 1, "scale_up_error_rate",
-       k.scale_up_error_rate, "in (0, 1]");
-  auto down = [&need](double v, double up, const char* name, const char* up_name) {
-    need(v >= 0 && v < up, name, v, std::string(">= 0 and < ") + up_name + " (" + num(up) + ")");
-  };
-  down(k.scale_down_cpu, k.scale_up_cpu, "scale_down_cpu", "scale_up_cpu");
-  down(k.scale_down_rps, k.scale_up_rps, "scale_down_rps", "scale_up_rps");
-  down(k.scale_down_response_ms, k.scale_up_response_ms, "scale_down_response_ms",
-       "scale_up_response_ms");
-  need(k.min_replicas >= 1, "min_replicas", k.min_replicas, ">= 1");
-  need(k.max_replicas >= k.min_replicas, "max_replicas", k.max_replicas,
-       ">= min_replicas (" + num(k.min_replicas) + ")");
-  need(k.check_interval_s > 0, "check_interval_s", k.check_interval_s, "> 0");
-  need(k.cooldown_s >= 0, "cooldown_s", k.cooldown_s, ">= 0");
-  need(k.scale_down_stabilization_s >= 0, "scale_down_stabilization_s",
-       k.scale_down_stabilization_s, ">= 0");
-  if (k.algorithm == Algorithm::kPredictive)
-    need(k.window_s >= 2 * k.check_interval_s, "window_s", k.window_s,
-         ">= 2 x check_interval_s (" + num(2 * k.check_interval_s) +
-             ") for predictive: a line needs two samples");
-  else
-    need(k.window_s >= k.check_interval_s, "window_s", k.window_s,
-         ">= check_interval_s (" + num(k.check_interval_s) + "): it must hold a sample");
-  need(k.exponential_factor >= 1.5 && k.exponential_factor <= 2, "exponential_factor",
-       k.exponential_factor, "in [1.5, 2]");
-  need(k.target_value > 0, "target_value", k.target_value, "> 0");
-  if (k.predictive_horizon_s)
-    need(*k.predictive_horizon_s > 0, "predictive_horizon_s", *k.predictive_horizon_s, "> 0");
-  return e;
+  std::vector<std::string> out;
+  for (const auto& p : k.validate()) out.push_back(p.text);
+  return out;
 }
 
 std::expected<Policy, std::vector<std::string>> Policy::create(Knobs knobs) {

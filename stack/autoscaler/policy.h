@@ -24,6 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include "stack/model/autoscaler_knobs.h"
+
 namespace lg::stack::autoscaler {
 
 // One observation per check interval.
@@ -41,52 +43,20 @@ struct Sample {
                                // give it no threshold)
 };
 
-enum class Algorithm : std::uint8_t {
-  kLinear,          // +1 / -1 per scale event
-  kExponential,     // up to ceil(current x exponential_factor) (at least +1); down -1 (gentle)
-  kPredictive,      // +1 / -1, but UP also fires on the least-squares trend over the window
-                    // projected horizon_s() ahead; down uses observed values only
-  kTargetTracking,  // Kubernetes HPA: ceil(current x observed / target); no change while
-                    // observed / target is in [0.9, 1.1]; down still waits for stabilisation.
-                    // Uses only the target metric (the scale_up_*/scale_down_* knobs are unused)
-};
-enum class TargetMetric : std::uint8_t { kCpu, kRpsPerReplica };
+// The knobs and their names are lg::AutoscalerKnobs' (stack/model/autoscaler_knobs.h).
+using lg::Algorithm;
+using lg::parse_algorithm;
+using lg::parse_target_metric;
+using lg::TargetMetric;
+using lg::to_string;
 
-std::string_view to_string(Algorithm a);     // "linear", "exponential", "predictive",
-                                             // "target_tracking"
-std::string_view to_string(TargetMetric m);  // "cpu", "rps_per_replica"
-std::optional<Algorithm> parse_algorithm(std::string_view s);  // inverse of to_string
-std::optional<TargetMetric> parse_target_metric(std::string_view s);
+// The policy's knobs: the autoscaler's knobs and the replica bounds it keeps to.
+struct Knobs : AutoscalerKnobs {
+  std::uint32_t min_replicas = 2;   // >= 1
+  std::uint32_t max_replicas = 10;  // >= min_replicas
 
-// The seeds' defaults; every knob can be overridden (tests use intervals of 1-2 s).
-struct Knobs {
-  // Scale up when ANY of these is strictly exceeded (window means).
-  double scale_up_cpu = 70;            // %, of one core; > 0
-  double scale_up_rps = 100;           // requests/s per replica; > 0
-  double scale_up_response_ms = 1000;  // ms; > 0
-  double scale_up_error_rate = 0.05;   // share of 5xx, in (0, 1]
-  // Scale down only when ALL three are strictly below (window means), no up trigger fires, and
-  // that has held continuously for scale_down_stabilization_s. Each in [0, its scale_up_*).
-  double scale_down_cpu = 30;
-  double scale_down_rps = 50;
-  double scale_down_response_ms = 200;
-
-  std::uint32_t min_replicas = 2;           // >= 1
-  std::uint32_t max_replicas = 10;          // >= min_replicas
-  double check_interval_s = 30;             // time between samples; > 0
-  double cooldown_s = 120;                  // after a scale event, no other one for this long; >= 0
-  double window_s = 60;                     // samples in (now - window_s, now] are averaged;
-                                            // >= check_interval_s (>= 2 x for predictive: a line
-                                            // needs two points)
-  double scale_down_stabilization_s = 300;  // the down condition must have held this long; >= 0
-
-  Algorithm algorithm = Algorithm::kLinear;
-  double exponential_factor = 1.5;  // in [1.5, 2]
-  TargetMetric target_metric = TargetMetric::kCpu;
-  double target_value = 50;  // in the target metric's unit (% or requests/s per replica); > 0
-  std::optional<double> predictive_horizon_s;  // s ahead of now; > 0; unset = 2 x check interval
-
-  double horizon_s() const { return predictive_horizon_s.value_or(2 * check_interval_s); }
+  // AutoscalerKnobs::validate() and the bounds' problems ("min_replicas", "max_replicas").
+  std::vector<KnobProblem> validate() const;
 };
 
 // Every bad knob, one line each: "<name> = <value>: must be <accepted range>". Empty = valid.

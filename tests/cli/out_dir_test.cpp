@@ -119,11 +119,13 @@ TEST_CASE("cli: --slo is repeatable, checked at parse time, refused on URL runs 
   auto ok = parse_args({"http://127.0.0.1:9/", "--rate", "1/s", "--slo", "p95 < 200ms", "--slo",
                         "run: error_rate < 1%", "--overwrite", "--out", "x"});
   REQUIRE(ok.has_value());
+  const auto* url = std::get_if<lg::app::RunUrlCommand>(&*ok);
+  REQUIRE(url != nullptr);
   std::vector<std::string> slos;
-  for (const auto& slo : ok->slos) slos.push_back(lg::validators::slo_source(slo));
+  for (const auto& slo : url->run.slos) slos.push_back(lg::validators::slo_source(slo));
   CHECK(slos == std::vector<std::string>{"p95 < 200ms", "run: error_rate < 1%"});
-  CHECK(ok->overwrite);
-  CHECK(ok->out_dir == "x");
+  CHECK(url->run.overwrite);
+  CHECK(url->run.out_dir == "x");
 
   auto bad = parse_args({"http://127.0.0.1:9/", "--rate", "1/s", "--slo", "p95 < fast"});
   REQUIRE_FALSE(bad.has_value());
@@ -137,6 +139,8 @@ TEST_CASE("cli: --slo is repeatable, checked at parse time, refused on URL runs 
   // A scenario may have the stack: judged once the scenario is loaded.
   auto scenario = parse_args({"s.json", "--slo", "balance <= 1.5"});
   REQUIRE(scenario.has_value());
-  CHECK(scenario->slos.size() == 1);
+  const auto* run = std::get_if<lg::app::RunScenarioCommand>(&*scenario);
+  REQUIRE(run != nullptr);
+  CHECK(run->run.slos.size() == 1);
   CHECK_FALSE(parse_args({"s.json", "--out", ""}).has_value());
 }

@@ -109,7 +109,7 @@ inline StackSpec fixture_stack() {
   StackSpec s;
   s.min_replicas = 2;
   s.max_replicas = 4;
-  s.autoscaler.enabled = true;
+  s.autoscaler_enabled = true;
   return s;
 }
 

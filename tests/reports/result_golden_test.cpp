@@ -58,11 +58,11 @@ lg::reports::RunRecord golden_result() {
     rec.slos.push_back(*lg::validators::parse_slo(text));
   auto& stack = rec.stack.emplace();
   stack.max_replicas = 3;
-  stack.autoscaler.enabled = true;
-  stack.autoscaler.check_interval_ns = 1'000'000'000;
-  stack.autoscaler.cooldown_ns = 2'000'000'000;
-  stack.autoscaler.window_ns = 2'000'000'000;
-  stack.autoscaler.stabilization_ns = 10'000'000'000;
+  stack.autoscaler_enabled = true;
+  stack.autoscaler.check_interval_s = 1;
+  stack.autoscaler.cooldown_s = 2;
+  stack.autoscaler.window_s = 2;
+  stack.autoscaler.scale_down_stabilization_s = 10;
   r.target_url = "http://127.0.0.1:18000";
   r.started_at = "2026-11-22T04:20:01.250Z";
   r.started_unix_ms = 1795321201250;

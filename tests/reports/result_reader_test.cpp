@@ -59,16 +59,16 @@ lg::StackSpec full_stack() {
   s.max_replicas = 4;
   s.fpm_children = 2;
   auto& a = s.autoscaler;
-  a.enabled = true;
-  a.algorithm = "target_tracking";
-  a.check_interval_ns = 1'000'000'000;
-  a.cooldown_ns = 2'500'000'000;
-  a.window_ns = 3'000'000'000;
-  a.stabilization_ns = 4'000'000'000;
+  s.autoscaler_enabled = true;
+  a.algorithm = lg::Algorithm::kTargetTracking;
+  a.check_interval_s = 1;
+  a.cooldown_s = 2.5;
+  a.window_s = 3;
+  a.scale_down_stabilization_s = 4;
   a.scale_up_cpu = 65.5;
   a.scale_down_rps = 12.25;
-  a.factor = 2;
-  a.target_metric = "rps";
+  a.exponential_factor = 2;
+  a.target_metric = lg::TargetMetric::kRpsPerReplica;
   a.target_value = 40;
   return s;
 }
@@ -269,8 +269,8 @@ TEST_CASE("result reader: the plan, the checks and the verdict come back", "[rep
   CHECK(p.requests[1].headers == want.requests[1].headers);
   REQUIRE(read->stack.has_value());
   CHECK(read->stack->max_replicas == 4);
-  CHECK(read->stack->autoscaler.algorithm == "target_tracking");
-  CHECK(read->stack->autoscaler.cooldown_ns == 2'500'000'000);
+  CHECK(read->stack->autoscaler.algorithm == lg::Algorithm::kTargetTracking);
+  CHECK(read->stack->autoscaler.cooldown_s == 2.5);
   CHECK(read->stack->autoscaler.scale_down_rps == 12.25);
   REQUIRE(read->checks.size() == 2);
   CHECK(read->checks[1].name == "error_rate");
@@ -317,6 +317,18 @@ TEST_CASE("result reader: a wrong type names the file, the pointer and the value
   doc["steps"][2]["completed"] = "abc";
   CHECK(read_error(doc) ==
         "result.json: /steps/2/completed: expected a non-negative integer, found \"abc\"");
+}
+
+TEST_CASE("result reader: an autoscaler knob's name must be one of its choices", "[reports]") {
+  auto doc = full_doc();
+  doc["scenario"]["stack"]["autoscaler"]["algorithm"] = "psychic";
+  CHECK(read_error(doc) ==
+        "result.json: /scenario/stack/autoscaler/algorithm: expected one of \"linear\", "
+        "\"exponential\", \"predictive\", \"target_tracking\", found \"psychic\"");
+  doc = full_doc();
+  doc["scenario"]["stack"]["autoscaler"]["scale_up"]["cpu"] = "hot";
+  CHECK(read_error(doc) ==
+        "result.json: /scenario/stack/autoscaler/scale_up/cpu: expected a number, found \"hot\"");
 }
 
 TEST_CASE("result reader: a broken histogram string is an error at its pointer", "[reports]") {

@@ -1,11 +1,17 @@
 // Autoscaler knobs: validate() names every bad knob with its value and accepted range, the
-// defaults are the seeds' numbers, and the names used in scenario files round-trip. The
-// decisions themselves are in autoscaler_policy_test.cpp.
+// defaults are the seeds' numbers, the names used in scenario files round-trip, and the knob
+// table converts them to loadgen-autoscaler's flags and back. The decisions themselves are in
+// autoscaler_policy_test.cpp.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
+#include <set>
+#include <string_view>
 
+#include "stack/autoscaler/options.h"
 #include "stack/autoscaler/policy.h"
+#include "stack/model/autoscaler_knobs.h"
 
 using namespace lg::stack::autoscaler;
 
@@ -102,4 +108,168 @@ TEST_CASE("autoscaler: algorithm and metric names round-trip", "[autoscaler]") {
   CHECK(parse_target_metric("rps_per_replica") == TargetMetric::kRpsPerReplica);
   CHECK(parse_target_metric("cpu") == TargetMetric::kCpu);
   CHECK_FALSE(parse_target_metric("memory").has_value());
+}
+
+// The knob table (stack/model/autoscaler_knobs.h): one row per knob, from which validate(),
+// the flags, the scenario's keys and result.json's fields are derived.
+TEST_CASE("knobs: the table names each knob, key, field and flag once", "[autoscaler][knobs]") {
+  std::set<std::string_view> names, keys, records, flags;
+  for (const auto& spec : lg::kKnobTable) {
+    CAPTURE(spec.name);
+    CHECK(names.insert(spec.name).second);
+    CHECK(flags.insert(spec.flag).second);
+    CHECK(spec.flag.starts_with("--"));
+    if (!spec.key.empty()) CHECK(keys.insert(spec.key).second);
+    if (!spec.record.empty()) CHECK(records.insert(spec.record).second);
+    CHECK(lg::find_knob(spec.name) == &spec);
+    CHECK((spec.kind == lg::KnobKind::kChoice) == !spec.choices.empty());
+    if (!spec.below.empty()) CHECK(lg::find_knob(spec.below) != nullptr);
+    if (!spec.holds_samples_of.empty()) CHECK(lg::find_knob(spec.holds_samples_of) != nullptr);
+    // The defaults are inside both ranges (an unset optional has none).
+    const auto v = spec.number(lg::AutoscalerKnobs{});
+    if (v) CHECK(spec.range.contains(*v));
+    if (v && !spec.key.empty()) CHECK(spec.file.contains(*v));
+  }
+  CHECK(lg::find_knob("memory") == nullptr);
+}
+
+TEST_CASE("knobs: validate names the knob at fault and the others its rule involves",
+          "[autoscaler][knobs]") {
+  using Strings = std::vector<std::string>;
+  lg::AutoscalerKnobs k;
+  k.window_s = 10;
+  k.scale_up_error_rate = 0;
+  k.scale_down_cpu = 80;
+  const auto problems = k.validate();
+  REQUIRE(problems.size() == 3);  // in table order
+  CHECK(problems[0].knob == "window_s");
+  CHECK(problems[0].related == Strings{"check_interval_s"});
+  CHECK(problems[1].knob == "scale_up_error_rate");
+  CHECK(problems[1].related.empty());
+  CHECK(problems[1].text == "scale_up_error_rate = 0: must be in (0, 1]");
+  CHECK(problems[2].knob == "scale_down_cpu");
+  CHECK(problems[2].related == Strings{"scale_up_cpu"});
+  k = {};
+  k.algorithm = Algorithm::kPredictive;
+  k.window_s = 30;
+  REQUIRE(k.validate().size() == 1);
+  CHECK(k.validate()[0].related == Strings{"check_interval_s", "algorithm"});
+  // The policy's knobs add the replica bounds.
+  Knobs p;
+  p.max_replicas = 1;
+  REQUIRE(p.validate().size() == 1);
+  CHECK(p.validate()[0].knob == "max_replicas");
+  CHECK(p.validate()[0].related == Strings{"min_replicas"});
+}
+
+TEST_CASE("knobs: to_args gives loadgen-autoscaler's flags, from_args reads them back exactly",
+          "[autoscaler][knobs]") {
+  using Strings = std::vector<std::string>;
+  const lg::AutoscalerKnobs defaults;
+  CHECK(defaults.to_args() == Strings{"--algorithm",
+                                      "linear",
+                                      "--check-interval",
+                                      "30s",
+                                      "--cooldown",
+                                      "120s",
+                                      "--window",
+                                      "60s",
+                                      "--stabilization",
+                                      "300s",
+                                      "--scale-up-cpu",
+                                      "70",
+                                      "--scale-up-rps",
+                                      "100",
+                                      "--scale-up-response-ms",
+                                      "1000",
+                                      "--scale-up-error-rate",
+                                      "0.05",
+                                      "--scale-down-cpu",
+                                      "30",
+                                      "--scale-down-rps",
+                                      "50",
+                                      "--scale-down-response-ms",
+                                      "200",
+                                      "--factor",
+                                      "1.5",
+                                      "--target-metric",
+                                      "cpu",
+                                      "--target-value",
+                                      "50"});
+  CHECK(lg::AutoscalerKnobs::from_args(defaults.to_args()) == defaults);
+
+  lg::AutoscalerKnobs k;
+  k.algorithm = Algorithm::kPredictive;
+  k.check_interval_s = 1.5;
+  k.cooldown_s = 0.0015;
+  k.window_s = 4.000000007;
+  k.predictive_horizon_s = 4;
+  k.scale_up_cpu = 62.125;
+  k.scale_up_error_rate = 0.1 + 0.2;  // 0.30000000000000004: every bit survives
+  k.scale_down_response_ms = 0.5;
+  k.target_metric = TargetMetric::kRpsPerReplica;
+  k.target_value = 1e-3;
+  const auto args = k.to_args();
+  const auto after = [&args](const std::string& flag) {
+    const auto it = std::find(args.begin(), args.end(), flag);
+    return it == args.end() || it + 1 == args.end() ? std::string("(absent)") : *(it + 1);
+  };
+  CHECK(after("--check-interval") == "1500ms");
+  CHECK(after("--cooldown") == "1500us");
+  CHECK(after("--window") == "4000000007ns");
+  CHECK(after("--horizon") == "4s");
+  CHECK(after("--scale-up-error-rate") == "0.30000000000000004");
+  CHECK(after("--target-metric") == "rps");
+  const auto back = lg::AutoscalerKnobs::from_args(args);
+  REQUIRE(back.has_value());
+  CHECK(*back == k);
+}
+
+TEST_CASE("knobs: from_args takes both flag forms and words its errors as the autoscaler does",
+          "[autoscaler][knobs]") {
+  const auto from = [](std::vector<std::string> args) {
+    return lg::AutoscalerKnobs::from_args(args);
+  };
+  const auto k = from({"--factor=2", "--target-metric", "rps_per_replica", "--horizon=3s"});
+  REQUIRE(k.has_value());
+  CHECK(k->exponential_factor == 2);
+  CHECK(k->target_metric == TargetMetric::kRpsPerReplica);
+  CHECK(k->predictive_horizon_s == 3);
+  CHECK(from({"--factor", "x"}).error() ==
+        "--factor: \"x\" is not accepted: expected a number in [1.5, 2]");
+  CHECK(from({"--scale-down-cpu=abc"}).error() ==
+        "--scale-down-cpu: \"abc\" is not accepted: expected a number in [0, --scale-up-cpu)");
+  CHECK(from({"--scale-up-rps", "-"}).error() ==
+        "--scale-up-rps: \"-\" is not accepted: expected a number > 0 (requests/s per replica)");
+  CHECK(from({"--window", "5"}).error() ==
+        "--window: \"5\" is not accepted: expected a duration such as 2s, 500ms or 2m, >= the "
+        "check interval");
+  CHECK(from({"--algorithm", "magic"}).error() ==
+        "--algorithm: \"magic\" is not accepted: expected linear, exponential, predictive or "
+        "target_tracking");
+  CHECK(from({"--min", "2"}).error() == "unknown argument \"--min\"");
+  CHECK(from({"--cooldown"}).error() == "--cooldown: a value is needed");
+}
+
+TEST_CASE("knobs: loadgen-autoscaler's usage lists every knob flag with its default",
+          "[autoscaler][knobs]") {
+  CHECK_THAT(usage(), Catch::StartsWith(
+                          "usage: loadgen-autoscaler --run-dir DIR --base-port P --min N --max N "
+                          "--fpm-children N\n"
+                          "  [--algorithm linear|exponential|predictive|target_tracking] "
+                          "[--check-interval 30s]\n"
+                          "  [--cooldown 120s] [--window 60s] [--stabilization 300s] "
+                          "[--horizon DURATION]\n"
+                          "  [--scale-up-cpu 70] [--scale-up-rps 100] [--scale-up-response-ms "
+                          "1000]\n"
+                          "  [--scale-up-error-rate 0.05] [--scale-down-cpu 30] "
+                          "[--scale-down-rps 50]\n"
+                          "  [--scale-down-response-ms 200] [--factor 1.5] [--target-metric "
+                          "cpu|rps]\n"
+                          "  [--target-value 50] [--detached]\n"
+                          "Scales the stack's replicas"));
+  for (const auto& spec : lg::kKnobTable) {
+    CAPTURE(spec.flag);
+    CHECK_THAT(usage(), Catch::Contains("[" + std::string(spec.flag) + " "));
+  }
 }
