@@ -74,6 +74,8 @@ check(loadgen/http "http builds and parses bytes: llhttp only"
       "^uv\\.h$" "^nlohmann/" "^boost/" "^loadgen/engine/" "^loadgen/app/" ${upper} ${stack_all})
 check(loadgen/json "the JSON walker reads documents: nlohmann only"
       "^uv\\.h$" "^llhttp\\.h$" "^boost/" ${engine} ${upper} ${stack_all} "^loadgen/core/")
+check(loadgen/cli "the flag table parses argv: pure"
+      ${io_libs} ${engine} ${upper} ${stack_all})
 check(loadgen/actions "timed action kinds act on the system under test: no engine, no upper layer"
       "^uv\\.h$" "^llhttp\\.h$" ${engine} ${upper})
 check(loadgen/engine "the engine sends load: no JSON, no Boost, no system under test, no upper layer"
