@@ -24,11 +24,7 @@ void check_within_plan(Reader& r, const json& at, const std::string& ptr, std::i
 
 TimedAction read_action(Reader& r, const json& v, const std::string& ptr, const RunPlan& plan) {
   TimedAction a;
-  if (!v.is_object()) {
-    r.error(ptr, "expected an object {\"at\", \"kind\", \"target\"}, got " + Reader::show(v));
-    return a;
-  }
-  r.only_keys(v, ptr);
+  if (!r.object(v, ptr, "an object {\"at\", \"kind\", \"target\"}")) return a;
   if (v.contains("at")) {
     const auto mark = r.mark();
     a.at_ns = r.duration(v["at"], ptr + "/at");
@@ -50,11 +46,7 @@ TimedAction read_action(Reader& r, const json& v, const std::string& ptr, const 
 }  // namespace
 
 void read_actions(Reader& r, const json& v, RunPlan& plan) {
-  if (!v.is_array()) {
-    r.error("/actions",
-            "expected an array of {\"at\", \"kind\", \"target\"}, got " + Reader::show(v));
-    return;
-  }
+  if (!r.array(v, "/actions", "an array of {\"at\", \"kind\", \"target\"}")) return;
   for (std::size_t i = 0; i < v.size(); ++i) {
     plan.actions.push_back(read_action(r, v[i], "/actions/" + std::to_string(i), plan));
   }

@@ -9,6 +9,22 @@ void Reader::only_keys(const json& obj, const std::string& ptr) {
   Core::only_keys(at(obj, ptr), child_keys(key_pattern(ptr)));
 }
 
+bool Reader::object(const json& v, const std::string& ptr, std::string_view what) {
+  if (!v.is_object()) {
+    expected(at(v, ptr), what);
+    return false;
+  }
+  only_keys(v, ptr);
+  return true;
+}
+
+bool Reader::array(const json& v, const std::string& ptr, std::string_view what,
+                   std::size_t min_size) {
+  if (v.is_array() && v.size() >= min_size) return true;
+  expected(at(v, ptr), what);
+  return false;
+}
+
 std::string Reader::choice(const json& v, const std::string& ptr) {
   const KeySpec* spec = find_key(key_pattern(ptr));
   if (spec == nullptr) return {};  // a loader bug; the schema test catches it

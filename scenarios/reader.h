@@ -3,6 +3,7 @@
 // keys and enumeration values are accepted (scenario_keys.h), messages that say what a value
 // is for, durations and rates with units. Accessors report and return a default.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <string>
@@ -41,6 +42,13 @@ class Reader : private lg::json::Walker<json> {
 
   // Unknown members of `obj` (at `ptr`) are errors; accepted names come from accepted_keys().
   void only_keys(const json& obj, const std::string& ptr);
+  // Whether `v` (at `ptr`) is an object: if not, "expected WHAT, got V" is reported; if so, its
+  // unknown members are (only_keys).
+  bool object(const json& v, const std::string& ptr, std::string_view what);
+  // Whether `v` (at `ptr`) is an array of at least `min_size` elements; "expected WHAT, got V"
+  // is reported if not.
+  bool array(const json& v, const std::string& ptr, std::string_view what,
+             std::size_t min_size = 0);
   // An enumeration's value, checked against accepted_keys(); "" after an error.
   std::string choice(const json& v, const std::string& ptr);
 

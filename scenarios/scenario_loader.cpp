@@ -72,11 +72,7 @@ void read_knob(Reader& r, const json& v, const std::string& ptr, const KnobSpec&
 // first knob) and its knobs, in the knob table's order.
 void read_autoscaler(Reader& r, const json& v, StackSpec& stack) {
   const std::string ptr = "/stack/autoscaler";
-  if (!v.is_object()) {
-    r.error(ptr, "expected an object (" + key_list(ptr, false) + "), got " + Reader::show(v));
-    return;
-  }
-  r.only_keys(v, ptr);
+  if (!r.object(v, ptr, "an object (" + key_list(ptr, false) + ")")) return;
   stack.autoscaler_enabled =
       v.contains("enabled") ? r.boolean(v["enabled"], ptr + "/enabled", true) : true;
   std::set<std::string> checked;
@@ -90,11 +86,7 @@ void read_autoscaler(Reader& r, const json& v, StackSpec& stack) {
       obj = &v[group];
       const auto at = ptr + "/" + group;
       if (checked.insert(group).second) {
-        if (obj->is_object()) {
-          r.only_keys(*obj, at);
-        } else {
-          r.error(at, "expected an object {" + key_list(at, true) + "}, got " + Reader::show(*obj));
-        }
+        r.object(*obj, at, "an object {" + key_list(at, true) + "}");
       }
       if (!obj->is_object()) continue;
     }
@@ -105,11 +97,7 @@ void read_autoscaler(Reader& r, const json& v, StackSpec& stack) {
 }
 
 void read_replicas(Reader& r, const json& rep, StackSpec& stack) {
-  if (!rep.is_object()) {
-    r.error("/stack/replicas", "expected {\"min\": N, \"max\": N}, got " + Reader::show(rep));
-    return;
-  }
-  r.only_keys(rep, "/stack/replicas");
+  if (!r.object(rep, "/stack/replicas", "{\"min\": N, \"max\": N}")) return;
   // min <= max is a cross-field rule (cross_field.h): either may be a default.
   if (rep.contains("min")) {
     stack.min_replicas =
@@ -122,12 +110,7 @@ void read_replicas(Reader& r, const json& rep, StackSpec& stack) {
 }
 
 void read_stack(Reader& r, const json& v, StackSpec& stack) {
-  if (!v.is_object()) {
-    r.error("/stack", "expected an object {\"replicas\", \"fpm_children\", \"autoscaler\"}, got " +
-                          Reader::show(v));
-    return;
-  }
-  r.only_keys(v, "/stack");
+  if (!r.object(v, "/stack", "an object {\"replicas\", \"fpm_children\", \"autoscaler\"}")) return;
   if (v.contains("replicas")) read_replicas(r, v["replicas"], stack);
   if (v.contains("fpm_children")) {
     stack.fpm_children =
@@ -148,13 +131,9 @@ void read_headers(Reader& r, const json& h, const std::string& ptr, RequestSpec&
 
 RequestSpec read_request(Reader& r, const json& v, const std::string& ptr) {
   RequestSpec spec;
-  if (!v.is_object()) {
-    r.error(ptr,
-            "expected an object {\"method\", \"path\", \"headers\", \"body\", \"weight\"}, got " +
-                Reader::show(v));
+  if (!r.object(v, ptr, "an object {\"method\", \"path\", \"headers\", \"body\", \"weight\"}")) {
     return spec;
   }
-  r.only_keys(v, ptr);
   if (v.contains("method")) spec.method = r.string(v["method"], ptr + "/method", "an HTTP method");
   if (v.contains("path")) {
     spec.path = r.string(v["path"], ptr + "/path", "a path starting with /");
@@ -171,10 +150,7 @@ RequestSpec read_request(Reader& r, const json& v, const std::string& ptr) {
 }
 
 void read_requests(Reader& r, const json& reqs, RunPlan& plan) {
-  if (!reqs.is_array() || reqs.empty()) {
-    r.error("/requests", "expected a non-empty array of requests, got " + Reader::show(reqs));
-    return;
-  }
+  if (!r.array(reqs, "/requests", "a non-empty array of requests", 1)) return;
   plan.requests.clear();
   for (std::size_t i = 0; i < reqs.size(); ++i) {
     plan.requests.push_back(read_request(r, reqs[i], "/requests/" + std::to_string(i)));
@@ -219,20 +195,12 @@ void read_step_duration(Reader& r, const json& s, const std::string& ptr, StepPl
 std::vector<detail::StepRate> read_steps(Reader& r, const json& v, double rate_per_user,
                                          RunPlan& plan) {
   std::vector<detail::StepRate> rates;
-  if (!v.is_array() || v.empty()) {
-    r.error("/steps",
-            "expected a non-empty array of {\"users\", \"duration\"}, got " + Reader::show(v));
-    return rates;
-  }
+  if (!r.array(v, "/steps", "a non-empty array of {\"users\", \"duration\"}", 1)) return rates;
   double previous = 0;
   for (std::size_t i = 0; i < v.size(); ++i) {
     const auto ptr = "/steps/" + std::to_string(i);
     const auto& s = v[i];
-    if (!s.is_object()) {
-      r.error(ptr, "expected an object {\"users\", \"duration\"}, got " + Reader::show(s));
-      continue;
-    }
-    r.only_keys(s, ptr);
+    if (!r.object(s, ptr, "an object {\"users\", \"duration\"}")) continue;
     StepPlan step;
     const double rate = read_step_rate(r, s, ptr, rate_per_user, step);
     rates.push_back({i, rate, s.contains("users")});
@@ -296,11 +264,7 @@ void read_slo_replicas(Reader& r, const json& v, const Scenario& sc, Exprs& expr
 }
 
 void read_slo_checks(Reader& r, const json& c, Exprs& exprs) {
-  if (!c.is_array()) {
-    r.error("/slo/checks",
-            "expected an array of SLO expressions such as \"p(99) < 2s\", got " + Reader::show(c));
-    return;
-  }
+  if (!r.array(c, "/slo/checks", "an array of SLO expressions such as \"p(99) < 2s\"")) return;
   for (std::size_t i = 0; i < c.size(); ++i) {
     const auto ptr = "/slo/checks/" + std::to_string(i);
     exprs.emplace_back(ptr, r.string(c[i], ptr, "an SLO expression"));
@@ -311,12 +275,7 @@ void read_slo_checks(Reader& r, const json& c, Exprs& exprs) {
 // "within_bounds"}) becomes expressions; "checks" adds expressions as written. Each is
 // parsed here, at the edge, so a bad SLO stops the run before any load is sent.
 void read_slo(Reader& r, const json& v, Scenario& sc) {
-  if (!v.is_object()) {
-    r.error("/slo", "expected an object such as {\"p95\": \"1s\", \"error_rate\": 0.05}, got " +
-                        Reader::show(v));
-    return;
-  }
-  r.only_keys(v, "/slo");
+  if (!r.object(v, "/slo", "an object such as {\"p95\": \"1s\", \"error_rate\": 0.05}")) return;
   Exprs exprs;
   for (const char* p : {"p50", "p90", "p95", "p99", "max"}) {
     if (!v.contains(p)) continue;

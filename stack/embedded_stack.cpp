@@ -4,10 +4,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "stack/boost_process_runner.h"
 #include "stack/http_probe.h"
@@ -41,6 +43,18 @@ bool wait_for(F&& ok, milliseconds deadline) {
     std::this_thread::sleep_for(kPoll);
   }
   return true;
+}
+
+// Starts the service `spec` describes (unless making it failed) under `supervisor`, waiting up
+// to `deadline` for `ready`; it dies with loadgen unless the stack is detached.
+std::expected<void, std::string> start_service(Supervisor& supervisor,
+                                               std::expected<ProcessSpec, std::string> spec,
+                                               bool detach, const std::function<bool()>& ready,
+                                               milliseconds deadline) {
+  if (!spec) return std::unexpected(spec.error());
+  spec->die_with_parent = !detach;
+  if (auto r = supervisor.start(*spec, ready, deadline); !r) return std::unexpected(r.error());
+  return {};
 }
 
 }  // namespace
@@ -113,24 +127,20 @@ std::expected<void, std::string> EmbeddedStack::bring_up() {
   if (!db) return std::unexpected(db.error());
   times_.template_created = db->created;
   times_.mariadb_prepared = since_start();
-  auto spec = mariadb_spec(bin_, layout_, ports_);
-  if (!spec) return std::unexpected(spec.error());
-  spec->die_with_parent = !options_.detach;
   const auto& layout = layout_;
-  if (auto r = supervisor_->start(
-          *spec, [&layout] { return mariadb_ready(layout); }, kMariadbDeadline);
+  if (auto r = start_service(
+          *supervisor_, mariadb_spec(bin_, layout_, ports_), options_.detach,
+          [&layout] { return mariadb_ready(layout); }, kMariadbDeadline);
       !r) {
-    return std::unexpected(r.error());
+    return r;
   }
   times_.mariadb_ready = since_start();
-  auto hp = haproxy_spec(bin_, layout_, ports_, options_.max_replicas);
-  if (!hp) return std::unexpected(hp.error());
-  hp->die_with_parent = !options_.detach;
   const auto& api = api_;
-  if (auto r = supervisor_->start(
-          *hp, [&api] { return api.show_info().has_value(); }, kServiceDeadline);
+  if (auto r = start_service(
+          *supervisor_, haproxy_spec(bin_, layout_, ports_, options_.max_replicas), options_.detach,
+          [&api] { return api.show_info().has_value(); }, kServiceDeadline);
       !r) {
-    return std::unexpected(r.error());
+    return r;
   }
   times_.haproxy_ready = since_start();
   // Replicas start after HAProxy so that each is enabled as soon as it is healthy; with an
@@ -188,16 +198,12 @@ std::expected<void, std::string> EmbeddedStack::start_autoscaler() {
   spec.cwd = layout_.dir;
   spec.stop_signal = SIGTERM;
   spec.stop_timeout = milliseconds{30'000};  // it drains and stops its replicas first
-  spec.die_with_parent = !options_.detach;
   const auto port = ports_.autoscaler();
   const auto want = options_.replicas;
   auto ready = [this, port, want] {
     return http_ok(port, "/health") && haproxy_replicas().size() >= want;
   };
-  if (auto r = supervisor_->start(spec, ready, milliseconds{60'000}); !r) {
-    return std::unexpected(r.error());
-  }
-  return {};
+  return start_service(*supervisor_, std::move(spec), options_.detach, ready, milliseconds{60'000});
 }
 
 std::vector<std::uint32_t> EmbeddedStack::haproxy_replicas() const {

@@ -171,6 +171,16 @@ std::expected<void, std::string> expect_empty_reply(std::string_view line,
   return {};
 }
 
+// `set server BACKEND/SERVER WHAT VALUE` for a reply that is empty on success (state, health).
+std::expected<void, std::string> set_server(const HaproxyApi& api, std::string_view backend,
+                                            std::string_view server, std::string_view what,
+                                            std::string_view value) {
+  if (auto ok = check_target(backend, server); !ok) return ok;
+  const std::string line = "set server " + std::string(backend) + "/" + std::string(server) + " " +
+                           std::string(what) + " " + std::string(value);
+  return expect_empty_reply(line, api.command(line));
+}
+
 }  // namespace
 
 std::expected<std::vector<ServerStat>, std::string> parse_show_stat(std::string_view csv) {
@@ -407,19 +417,13 @@ std::expected<void, std::string> HaproxyApi::set_server_addr(std::string_view ba
 std::expected<void, std::string> HaproxyApi::set_server_state(std::string_view backend,
                                                               std::string_view server,
                                                               ServerAdminState state) const {
-  if (auto ok = check_target(backend, server); !ok) return ok;
-  const std::string line = "set server " + std::string(backend) + "/" + std::string(server) +
-                           " state " + state_word(state);
-  return expect_empty_reply(line, command(line));
+  return set_server(*this, backend, server, "state", state_word(state));
 }
 
 std::expected<void, std::string> HaproxyApi::set_server_health(std::string_view backend,
                                                                std::string_view server,
                                                                ServerHealth health) const {
-  if (auto ok = check_target(backend, server); !ok) return ok;
-  const std::string line = "set server " + std::string(backend) + "/" + std::string(server) +
-                           " health " + health_word(health);
-  return expect_empty_reply(line, command(line));
+  return set_server(*this, backend, server, "health", health_word(health));
 }
 
 std::expected<void, std::string> HaproxyApi::wait_sessions_zero(std::string_view backend,

@@ -18,6 +18,28 @@ using Clock = std::chrono::steady_clock;
 // The body's cap and 64 KiB for the rest: a reply larger than that is not a probe's.
 constexpr std::size_t kMaxResponseBytes = HttpReplyReader::kMaxBodyBytes + 65536;
 
+// `host`, an IPv6 (`v6`) or IPv4 literal, and `port` into `ss`: the address's length, or 0 when
+// `host` is not such a literal.
+socklen_t numeric_address(const std::string& host, bool v6, std::uint16_t port,
+                          sockaddr_storage& ss) {
+  void* addr = nullptr;
+  socklen_t len = 0;
+  if (v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    addr = &a->sin6_addr;
+    len = sizeof(sockaddr_in6);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(port);
+    addr = &a->sin_addr;
+    len = sizeof(sockaddr_in);
+  }
+  return ::inet_pton(ss.ss_family, host.c_str(), addr) == 1 ? len : 0;
+}
+
 }  // namespace
 
 std::expected<HttpReply, std::string> http_get(std::string_view host, std::uint16_t port,
@@ -37,24 +59,8 @@ std::expected<HttpReply, std::string> http_get(std::string_view host, std::uint1
     return fail("path must start with '/' and contain no space or line break");
   }
   sockaddr_storage ss{};
-  socklen_t ss_len = 0;
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(port);
-    if (::inet_pton(AF_INET6, host_str.c_str(), &a->sin6_addr) != 1) {
-      return fail("not a numeric IP address");
-    }
-    ss_len = sizeof(sockaddr_in6);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    if (::inet_pton(AF_INET, host_str.c_str(), &a->sin_addr) != 1) {
-      return fail("not a numeric IP address");
-    }
-    ss_len = sizeof(sockaddr_in);
-  }
+  const socklen_t ss_len = numeric_address(host_str, v6, port, ss);
+  if (ss_len == 0) return fail("not a numeric IP address");
 
   const Fd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (fd.get() < 0) return fail(std::string("socket: ") + std::strerror(errno));

@@ -101,6 +101,39 @@ fs::path replica_log(const Layout& layout, std::string_view kind, std::uint32_t 
   return layout.logs() / (std::string(kind) + "-" + std::to_string(i) + ".log");
 }
 
+// One of replica i's processes (php-fpm, nginx): its config DIR/STEM.conf rendered from
+// config/STEM.conf.in with REPLICA, PID_FILE (DIR/STEM.pid) and LOG (logs/KIND-I.log) besides
+// `vars`, run as `argv` plus the config's path and stopped gracefully by SIGQUIT (running
+// requests finish, up to 10 s for /api/work; a killed nginx master orphans its worker, hence
+// the group).
+std::expected<ProcessSpec, std::string> replica_process(
+    const Layout& layout, std::uint32_t i, std::string_view stem, std::string_view kind,
+    std::string name, const Vars& vars, std::vector<std::string> argv, const fs::path& assets_dir) {
+  const fs::path dir = layout.replica_dir(i);
+  const std::string file(stem);
+  const fs::path conf = dir / (file + ".conf");
+  const fs::path log = replica_log(layout, kind, i);
+  Vars all{
+      {"REPLICA", std::to_string(i)},
+      {"PID_FILE", (dir / (file + ".pid")).string()},
+      {"LOG", log.string()},
+  };
+  all.insert(all.end(), vars.begin(), vars.end());
+  if (auto ok = detail::render_template(assets_dir / "config" / (file + ".conf.in"), conf, all);
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  ProcessSpec spec;
+  spec.name = std::move(name);
+  spec.argv = std::move(argv);
+  spec.argv.push_back(conf.string());
+  spec.log = log;
+  spec.cwd = layout.dir;
+  spec.stop_signal = SIGQUIT;
+  spec.stop_timeout = std::chrono::milliseconds(15000);
+  return spec;
+}
+
 }  // namespace
 
 std::expected<Binaries, std::string> find_binaries() {
@@ -181,14 +214,10 @@ std::expected<ProcessSpec, std::string> fpm_spec(const Binaries& bin, const Layo
   if (auto ok = detail::check_socket_path(layout.fpm_socket(i)); !ok) {
     return std::unexpected(ok.error());
   }
-  const fs::path dir = layout.replica_dir(i);
-  if (auto ok = detail::create_dirs(dir); !ok) return std::unexpected(ok.error());
-  const fs::path conf = dir / "php-fpm.conf";
-  const fs::path log = replica_log(layout, "fpm", i);
+  if (auto ok = detail::create_dirs(layout.replica_dir(i)); !ok) {
+    return std::unexpected(ok.error());
+  }
   const Vars vars{
-      {"REPLICA", std::to_string(i)},
-      {"PID_FILE", (dir / "php-fpm.pid").string()},
-      {"LOG", log.string()},
       {"LISTEN", layout.fpm_socket(i).string()},
       {"CHILDREN", std::to_string(children)},
       {"DB_SOCKET", layout.mysql_socket().string()},
@@ -196,19 +225,9 @@ std::expected<ProcessSpec, std::string> fpm_spec(const Binaries& bin, const Layo
       {"DB_USER", kDbUser},
       {"DB_PASSWORD", kDbPassword},
   };
-  if (auto ok = detail::render_template(assets_dir / "config" / "php-fpm.conf.in", conf, vars);
-      !ok) {
-    return std::unexpected(ok.error());
-  }
-  ProcessSpec spec;
-  spec.name = fpm_name(i);
   // -F: foreground (the spawned pid is the master); -R: allow the root pool.
-  spec.argv = {bin.php_fpm.string(), "-F", "-R", "-y", conf.string()};
-  spec.log = log;
-  spec.cwd = layout.dir;
-  spec.stop_signal = SIGQUIT;  // graceful: running requests finish (up to 10 s for /api/work)
-  spec.stop_timeout = std::chrono::milliseconds(15000);
-  return spec;
+  return replica_process(layout, i, "php-fpm", "fpm", fpm_name(i), vars,
+                         {bin.php_fpm.string(), "-F", "-R", "-y"}, assets_dir);
 }
 
 std::expected<ProcessSpec, std::string> nginx_spec(const Binaries& bin, const Layout& layout,
@@ -218,29 +237,15 @@ std::expected<ProcessSpec, std::string> nginx_spec(const Binaries& bin, const La
   if (auto ok = detail::check_config_path(layout.dir); !ok) return std::unexpected(ok.error());
   const fs::path dir = layout.replica_dir(i);
   if (auto ok = detail::create_dirs(dir / "tmp"); !ok) return std::unexpected(ok.error());
-  const fs::path conf = dir / "nginx.conf";
-  const fs::path log = replica_log(layout, "nginx", i);
   const Vars vars{
-      {"REPLICA", std::to_string(i)},
-      {"PID_FILE", (dir / "nginx.pid").string()},
-      {"LOG", log.string()},
       {"TMP", (dir / "tmp").string()},
       {"PORT", std::to_string(ports.replica(i))},
       {"WWW", layout.www().string()},
       {"FPM_SOCKET", layout.fpm_socket(i).string()},
   };
-  if (auto ok = detail::render_template(assets_dir / "config" / "nginx.conf.in", conf, vars); !ok) {
-    return std::unexpected(ok.error());
-  }
-  ProcessSpec spec;
-  spec.name = nginx_name(i);
   // -p: relative paths and the prefix stay in the replica's directory, never /usr/share/nginx.
-  spec.argv = {bin.nginx.string(), "-p", dir.string() + "/", "-c", conf.string()};
-  spec.log = log;
-  spec.cwd = layout.dir;
-  spec.stop_signal = SIGQUIT;  // graceful; a killed master orphans its worker, hence the group
-  spec.stop_timeout = std::chrono::milliseconds(15000);
-  return spec;
+  return replica_process(layout, i, "nginx", "nginx", nginx_name(i), vars,
+                         {bin.nginx.string(), "-p", dir.string() + "/", "-c"}, assets_dir);
 }
 
 std::expected<ProcessSpec, std::string> haproxy_spec(const Binaries& bin, const Layout& layout,

@@ -286,15 +286,7 @@ class Parser {
 
   std::expected<void, std::string> comparison(Slo& slo) {
     const std::size_t b = i_;
-    static constexpr std::array<std::pair<std::string_view, Op>, 6> kOps{{
-        {"<=", Op::kLessEqual},
-        {">=", Op::kGreaterEqual},
-        {"==", Op::kEqual},
-        {"!=", Op::kNotEqual},
-        {"<", Op::kLess},
-        {">", Op::kGreater},
-    }};
-    for (const auto& [t, op] : kOps) {
+    for (const auto& [t, op] : detail::kOps) {
       if (s_.compare(i_, t.size(), t) == 0) {
         i_ += t.size();
         slo.op = op;

@@ -59,6 +59,17 @@ inline constexpr std::array<std::pair<std::string_view, Metric>, 15> kMetrics{{
     {"unhealthy", Metric::kUnhealthy},
 }};
 
+// The comparison operators as written, longest first where one begins another (so that "<="
+// is never read as "<"); "within [LOW, HIGH]" is parsed on its own.
+inline constexpr std::array<std::pair<std::string_view, Op>, 6> kOps{{
+    {"<=", Op::kLessEqual},
+    {">=", Op::kGreaterEqual},
+    {"==", Op::kEqual},
+    {"!=", Op::kNotEqual},
+    {"<", Op::kLess},
+    {">", Op::kGreater},
+}};
+
 // The aggregation a time metric takes when none is written (none: it must be written).
 inline std::optional<AggKind> default_time_agg(Metric m) {
   if (m == Metric::kScaleGap) return AggKind::kMin;

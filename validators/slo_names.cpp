@@ -30,22 +30,9 @@ std::string_view metric_name(Metric m) {
 }
 
 std::string_view op_text(Op op) {
-  switch (op) {
-    case Op::kLess:
-      return "<";
-    case Op::kLessEqual:
-      return "<=";
-    case Op::kGreater:
-      return ">";
-    case Op::kGreaterEqual:
-      return ">=";
-    case Op::kEqual:
-      return "==";
-    case Op::kNotEqual:
-      return "!=";
-    case Op::kWithin:
-      return "within";
-  }
+  if (op == Op::kWithin) return "within";
+  for (const auto& [text, o] : detail::kOps)
+    if (o == op) return text;
   return "?";
 }
 

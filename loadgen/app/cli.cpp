@@ -329,32 +329,34 @@ std::expected<Command, std::string> parse_stack_args(const std::vector<std::stri
 }
 
 // `loadgen COMMAND RESULT.json [FLAG VALUE]` (validate, report): the result file and one
-// option; `usage` is the form shown when the file is missing.
-std::string parse_result_args(const std::vector<std::string>& args, const std::string& command,
-                              std::string& result, const std::string& flag, std::string& value,
-                              const std::string& usage) {
+// option, into C's result_path and `value`; `usage` is the form shown when the file is missing.
+template <class C>
+std::expected<Command, std::string> parse_result_args(const std::vector<std::string>& args,
+                                                      const std::string& command,
+                                                      const std::string& flag,
+                                                      std::string C::*value,
+                                                      const std::string& usage) {
+  C c;
   cli::FlagTable t;
-  t.flags.push_back(value_flag({flag}, text(value)));
-  t.positional = one_file(command, result);
+  t.flags.push_back(value_flag({flag}, text(c.*value)));
+  t.positional = one_file(command, c.result_path);
   t.unknown = unknown_option(command, flag + " FILE");
-  if (auto parsed = cli::parse(t, std::span(args).subspan(1)); !parsed) return parsed.error();
-  return result.empty() ? command + ": missing RESULT.json (" + usage + ")" : "";
+  if (auto parsed = cli::parse(t, std::span(args).subspan(1)); !parsed)
+    return std::unexpected(parsed.error());
+  if (c.result_path.empty()) {
+    return std::unexpected(command + ": missing RESULT.json (" + usage + ")");
+  }
+  return c;
 }
 
 std::expected<Command, std::string> parse_validate_args(const std::vector<std::string>& args) {
-  ValidateCommand v;
-  const auto err = parse_result_args(args, "validate", v.result_path, "--scenario", v.scenario_path,
-                                     "loadgen validate RESULT.json [--scenario SCENARIO.json]");
-  if (!err.empty()) return std::unexpected(err);
-  return v;
+  return parse_result_args(args, "validate", "--scenario", &ValidateCommand::scenario_path,
+                           "loadgen validate RESULT.json [--scenario SCENARIO.json]");
 }
 
 std::expected<Command, std::string> parse_report_args(const std::vector<std::string>& args) {
-  ReportCommand r;
-  const auto err = parse_result_args(args, "report", r.result_path, "--html", r.html_path,
-                                     "loadgen report RESULT.json [--html FILE]");
-  if (!err.empty()) return std::unexpected(err);
-  return r;
+  return parse_result_args(args, "report", "--html", &ReportCommand::html_path,
+                           "loadgen report RESULT.json [--html FILE]");
 }
 
 // "10%" or "0.1": a fraction in [0, 10].

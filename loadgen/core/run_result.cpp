@@ -1,6 +1,8 @@
 #include "loadgen/core/run_result.h"
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 
 #include "loadgen/core/pacer.h"
 
@@ -10,6 +12,11 @@ namespace {
 double ms(std::uint64_t us) {
   return static_cast<double>(us) / 1000.0;
 }
+
+// Where each LatencyStat is held, in the enumeration's order.
+constexpr std::array<double LatencySummary::*, kLatencyStatNames.size()> kStatMembers{
+    &LatencySummary::p50, &LatencySummary::p90,  &LatencySummary::p95,
+    &LatencySummary::p99, &LatencySummary::p999, &LatencySummary::max};
 
 // Timeline merge: counters add, histograms merge (drops counted), lag is the max.
 void merge_into(IntervalSnapshot& into, const IntervalSnapshot& s) {
@@ -64,21 +71,8 @@ double mean_target_rate(const std::vector<StepResult>& steps) {
 }
 
 double LatencySummary::value(LatencyStat s) const {
-  switch (s) {
-    case LatencyStat::kP50:
-      return p50;
-    case LatencyStat::kP90:
-      return p90;
-    case LatencyStat::kP95:
-      return p95;
-    case LatencyStat::kP99:
-      return p99;
-    case LatencyStat::kP999:
-      return p999;
-    case LatencyStat::kMax:
-      return max;
-  }
-  return 0;
+  const auto i = static_cast<std::size_t>(s);
+  return i < kStatMembers.size() ? this->*kStatMembers[i] : 0;
 }
 
 LatencySummary summarize(const Histogram& h, std::uint64_t floor_us) {
@@ -86,17 +80,13 @@ LatencySummary summarize(const Histogram& h, std::uint64_t floor_us) {
   s.count = h.total_count();
   if (s.count == 0) return s;
   const std::array<double, 5> pct{50, 90, 95, 99, 99.9};
-  std::array<std::uint64_t, 6> us{};
+  std::array<std::uint64_t, kStatMembers.size()> us{};
   for (std::size_t i = 0; i < pct.size(); ++i) us[i] = h.value_at_percentile(pct[i]);
   us[5] = h.max();
-  s.p50 = ms(us[0]);
-  s.p90 = ms(us[1]);
-  s.p95 = ms(us[2]);
-  s.p99 = ms(us[3]);
-  s.p999 = ms(us[4]);
-  s.max = ms(us[5]);
-  for (std::size_t i = 0; i < us.size(); ++i)
+  for (std::size_t i = 0; i < us.size(); ++i) {
+    s.*kStatMembers[i] = ms(us[i]);
     if (floor_us > 0 && us[i] >= floor_us) s.lower_bounds |= static_cast<std::uint8_t>(1U << i);
+  }
   s.min = ms(h.min());
   s.mean = h.mean() / 1000.0;
   return s;

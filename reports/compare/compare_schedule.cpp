@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "loadgen/core/units.h"
 #include "reports/compare/plan_sameness.h"
@@ -125,6 +127,17 @@ const char* arrival_text(const RunPlan& p) {
   return p.arrival == Arrival::kPoisson ? "poisson" : "constant";
 }
 
+// A list of the plan ("steps", "requests"): its entry count if that differs, then the
+// differences of each entry both plans have, by `each`.
+template <class T, class Each>
+void list_differences(Lines& out, Differs& differs, const std::string& name,
+                      const std::vector<T>& a, const std::vector<T>& b, Each each) {
+  if (differs.count("/" + name)) {
+    line(out, name + ":", std::to_string(a.size()), std::to_string(b.size()));
+  }
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) each(out, differs, i, a[i], b[i]);
+}
+
 }  // namespace
 
 std::vector<std::string> schedule_differences(const RunPlan& base, const RunPlan& candidate) {
@@ -134,20 +147,9 @@ std::vector<std::string> schedule_differences(const RunPlan& base, const RunPlan
   if (differs("/mode")) line(out, "mode", mode_text(base), mode_text(candidate));
   if (differs("/arrival")) line(out, "arrival", arrival_text(base), arrival_text(candidate));
   if (differs("/shard")) line(out, "shard", shard_text(base), shard_text(candidate));
-  const auto& bs = base.steps;
-  const auto& cs = candidate.steps;
-  if (differs.count("/steps")) {
-    line(out, "steps:", std::to_string(bs.size()), std::to_string(cs.size()));
-  }
-  for (std::size_t i = 0; i < std::min(bs.size(), cs.size()); ++i)
-    step_differences(out, differs, i, bs[i], cs[i]);
-  const auto& br = base.requests;
-  const auto& cr = candidate.requests;
-  if (differs.count("/requests")) {
-    line(out, "requests:", std::to_string(br.size()), std::to_string(cr.size()));
-  }
-  for (std::size_t i = 0; i < std::min(br.size(), cr.size()); ++i)
-    request_differences(out, differs, i, br[i], cr[i]);
+  list_differences(out, differs, "steps", base.steps, candidate.steps, step_differences);
+  list_differences(out, differs, "requests", base.requests, candidate.requests,
+                   request_differences);
   for (auto& l : differs.rest()) out.push_back(std::move(l));
   return out;
 }

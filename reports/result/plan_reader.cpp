@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "loadgen/core/url.h"
-#include "reports/result/json_fields.h"
+#include "reports/result/record_fields.h"
 
 namespace lg::reports {
 namespace {
@@ -20,19 +20,6 @@ void read_target(JsonWalker& w, const JsonNode& n, Target& target) {
   target = std::move(url->target);
   // As the scenario loader and the CLI do: the URL's path is the base path, "/" is none.
   if (url->path != "/") target.base_path = std::move(url->path);
-}
-
-StepPlan read_step(JsonWalker& w, const JsonNode& n) {
-  using S = StepPlan;
-  static constexpr Field<S> kFields[] = {{"label", &S::label},
-                                         {"users", &S::users},
-                                         {"start_rate", &S::start_rate},
-                                         {"end_rate", &S::end_rate},
-                                         {"duration_s", seconds(&S::duration_ns)},
-                                         {"warmup", &S::warmup}};
-  S s;
-  read_fields(w, n, s, kFields);
-  return s;
 }
 
 RequestSpec read_request(JsonWalker& w, const JsonNode& n) {
@@ -88,13 +75,9 @@ void read_autoscaler(JsonWalker& w, const JsonNode& n, StackSpec& s) {
 
 // Absent (written before the stack was recorded) or disabled: a URL target.
 std::optional<StackSpec> read_stack(JsonWalker& w, const JsonNode& n) {
-  using S = StackSpec;
-  static constexpr Field<S> kFields[] = {{"min_replicas", &S::min_replicas},
-                                         {"max_replicas", &S::max_replicas},
-                                         {"fpm_children", &S::fpm_children}};
-  S s;
+  StackSpec s;
   if (!w.present(n) || !w.boolean(w.field(n, "enabled"))) return std::nullopt;
-  read_fields(w, n, s, kFields);
+  read_fields(w, n, s, kStackFields);
   read_autoscaler(w, w.field(n, "autoscaler"), s);
   return s;
 }
@@ -136,7 +119,9 @@ std::vector<validators::Slo> read_slos(JsonWalker& w, const JsonNode& list) {
 void read_scenario(JsonWalker& w, const JsonNode& scenario, RunRecord& rec) {
   RunPlan& p = rec.result.plan;
   read_settings(w, scenario, p);
-  for (const auto& s : w.items(w.field(scenario, "steps"))) p.steps.push_back(read_step(w, s));
+  for (const auto& s : w.items(w.field(scenario, "steps"))) {
+    p.steps.push_back(read_record(w, s, kStepPlanFields));
+  }
   p.requests.clear();
   for (const auto& r : w.items(w.field(scenario, "requests"))) {
     p.requests.push_back(read_request(w, r));

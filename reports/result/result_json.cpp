@@ -9,6 +9,7 @@
 
 #include "loadgen/core/url.h"
 #include "loadgen/version.h"
+#include "reports/result/record_fields.h"
 
 namespace lg::reports {
 namespace {
@@ -49,20 +50,13 @@ json errors_json(const Counters& c) {
 
 json counters_json(const Counters& c) {
   // "requests" is what DESIGN.md section 7 calls the arrivals that came due (= scheduled).
-  return {{"requests", c.scheduled},
-          {"scheduled", c.scheduled},
-          {"sent", c.sent},
-          {"completed", c.completed},
-          {"responses", c.responses},
-          {"failed", c.failed()},
-          {"errors", errors_json(c)},
-          {"late", c.late},
-          {"dropped", c.dropped},
-          {"abandoned", c.abandoned},
-          {"unrecorded", c.unrecorded},
-          {"connects", c.connects},
-          {"bytes_in", c.bytes_in},
-          {"error_rate", c.error_rate()}};
+  json j = {{"requests", c.scheduled},
+            {"failed", c.failed()},
+            {"errors", errors_json(c)},
+            {"error_rate", c.error_rate()}};
+  write_fields(j, c, kPerSecondCounters);
+  write_fields(j, c, kStepOnlyCounters);
+  return j;
 }
 
 // Whether the autoscaler ran, and every knob under its result.json name (KnobSpec::record).
@@ -90,11 +84,9 @@ json slos_json(const std::vector<validators::Slo>& slos) {
 // A URL target is written as a disabled stack with the defaults, as it always was.
 json stack_json(const std::optional<StackSpec>& spec) {
   const StackSpec s = spec.value_or(StackSpec{});
-  return {{"enabled", spec.has_value()},
-          {"min_replicas", s.min_replicas},
-          {"max_replicas", s.max_replicas},
-          {"fpm_children", s.fpm_children},
-          {"autoscaler", autoscaler_json(s)}};
+  json j = {{"enabled", spec.has_value()}, {"autoscaler", autoscaler_json(s)}};
+  write_fields(j, s, kStackFields);
+  return j;
 }
 
 json histograms_json(const StepAccum& a) {
@@ -127,24 +119,21 @@ json step_json(std::size_t i, const StepResult& s, std::int64_t timeout_ns) {
 }
 
 json timeline_json(const TimelinePoint& t) {
-  return {{"t", t.second},
-          {"scheduled", t.counters.scheduled},
-          {"sent", t.counters.sent},
-          {"completed", t.counters.completed},
-          {"failed", t.counters.failed()},
-          {"errors", errors_json(t.counters)},
-          {"late", t.counters.late},
-          {"dropped", t.counters.dropped},
-          {"p50_ms", t.latency.p50},
-          {"p95_ms", t.latency.p95},
-          {"p99_ms", t.latency.p99},
-          {"at_least", at_least_json(t.latency)},
-          {"cpu_percent", t.cpu_percent},
-          {"max_lag_ms", t.max_lag_ms},
-          {"connections", t.open_connections},
-          {"rss_mb", static_cast<double>(t.rss_kb) / 1024.0},
-          {"replicas", t.replicas < 0 ? json(nullptr) : json(t.replicas)},
-          {"healthy", t.healthy < 0 ? json(nullptr) : json(t.healthy)}};
+  json j = {{"t", t.second},
+            {"failed", t.counters.failed()},
+            {"errors", errors_json(t.counters)},
+            {"p50_ms", t.latency.p50},
+            {"p95_ms", t.latency.p95},
+            {"p99_ms", t.latency.p99},
+            {"at_least", at_least_json(t.latency)},
+            {"cpu_percent", t.cpu_percent},
+            {"max_lag_ms", t.max_lag_ms},
+            {"connections", t.open_connections},
+            {"rss_mb", static_cast<double>(t.rss_kb) / 1024.0},
+            {"replicas", t.replicas < 0 ? json(nullptr) : json(t.replicas)},
+            {"healthy", t.healthy < 0 ? json(nullptr) : json(t.healthy)}};
+  write_fields(j, t.counters, kPerSecondCounters);
+  return j;
 }
 
 json events_json(const std::vector<StackEvent>& events) {
@@ -177,44 +166,11 @@ json generator_json(const GeneratorStats& g) {
           {"clean_shutdown", g.clean_shutdown}};
 }
 
-json replica_load_json(const std::vector<ReplicaLoad>& load) {
-  json out = json::array();
-  for (const auto& r : load) {
-    out.push_back({{"server", r.server},
-                   {"requests", r.requests},
-                   {"fair_share", r.fair_share},
-                   {"seconds_up", r.seconds_up}});
-  }
-  return out;
-}
-
-// Timed actions as the run recorded them: planned and actual time (null: not fired).
-json actions_json(const std::vector<ActionEvent>& events) {
-  json out = json::array();
-  for (const auto& e : events) {
-    out.push_back({{"kind", e.kind},
-                   {"target", e.target},
-                   {"at_s", seconds(e.at_ns)},
-                   {"fired_s", e.fired_ns < 0 ? json(nullptr) : json(seconds(e.fired_ns))},
-                   {"ok", e.ok},
-                   {"outcome", e.outcome}});
-  }
-  return out;
-}
-
 }  // namespace
 
 json scenario_json(const RunPlan& p, const std::optional<StackSpec>& stack,
                    const std::vector<validators::Slo>& slos) {
-  json steps = json::array();
-  for (const auto& s : p.steps) {
-    steps.push_back({{"label", s.label},
-                     {"users", s.users},
-                     {"start_rate", s.start_rate},
-                     {"end_rate", s.end_rate},
-                     {"duration_s", seconds(s.duration_ns)},
-                     {"warmup", s.warmup}});
-  }
+  const json steps = records_json(p.steps, kStepPlanFields);
   json requests = json::array();
   for (const auto& r : p.requests) {
     json headers = json::array();
@@ -250,17 +206,8 @@ json to_json(const RunRecord& rec, const std::vector<Check>& checks) {
     steps.push_back(step_json(i, r.steps[i], r.plan.timeout_ns));
   json timeline = json::array();
   for (const auto& t : r.timeline) timeline.push_back(timeline_json(t));
-  json cks = json::array();
   bool passed = !r.interrupted;
-  for (const auto& c : checks) {
-    cks.push_back({{"name", c.name},
-                   {"scope", c.scope},
-                   {"observed", c.observed},
-                   {"limit", c.limit},
-                   {"passed", c.passed},
-                   {"explanation", c.explanation}});
-    passed = passed && c.passed;
-  }
+  for (const auto& c : checks) passed = passed && c.passed;
   const double secs = seconds(r.duration_ns);
   auto summary = counters_json(r.total.counters);
   const auto& c = r.total.counters;
@@ -279,14 +226,14 @@ json to_json(const RunRecord& rec, const std::vector<Check>& checks) {
           {"duration_s", secs},
           {"interrupted", r.interrupted},
           {"passed", passed},
-          {"checks", cks},
+          {"checks", records_json(checks, kCheckFields)},
           {"summary", summary},
           {"steps", steps},
           {"timeline", timeline},
           {"generator", generator_json(r.generator)},
           {"stack_events", events_json(rec.observed.events)},
-          {"replica_load", replica_load_json(rec.observed.replica_load)},
-          {"actions", actions_json(r.actions)}};
+          {"replica_load", records_json(rec.observed.replica_load, kReplicaLoadFields)},
+          {"actions", records_json(r.actions, kActionFields)}};
 }
 
 std::expected<std::filesystem::path, std::string> write_result_file(

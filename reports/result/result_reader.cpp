@@ -1,7 +1,6 @@
 #include "reports/result/result_reader.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -10,38 +9,19 @@
 #include <utility>
 
 #include "loadgen/version.h"
-#include "reports/result/json_fields.h"
 #include "reports/result/json_walker.h"
 #include "reports/result/plan_reader.h"
+#include "reports/result/record_fields.h"
 #include "reports/result/stack_events.h"
 
 namespace lg::reports {
 namespace {
 
 using nlohmann::json;
-using CounterField = std::pair<const char*, std::uint64_t Counters::*>;
-
-// The counters a timeline second stores; a step and the summary store these and kStepOnly.
-constexpr std::array<CounterField, 5> kPerSecond{{{"scheduled", &Counters::scheduled},
-                                                  {"sent", &Counters::sent},
-                                                  {"completed", &Counters::completed},
-                                                  {"late", &Counters::late},
-                                                  {"dropped", &Counters::dropped}}};
-constexpr std::array<CounterField, 5> kStepOnly{{{"responses", &Counters::responses},
-                                                 {"abandoned", &Counters::abandoned},
-                                                 {"unrecorded", &Counters::unrecorded},
-                                                 {"connects", &Counters::connects},
-                                                 {"bytes_in", &Counters::bytes_in}}};
 
 // result.json stores sizes in MB (KB / 1024, exact in a double): back to whole KB.
 std::int64_t kb_from_mb(double mb) {
   return std::llround(mb * 1024.0);
-}
-
-template <std::size_t N>
-void read_counters(JsonWalker& w, const JsonNode& n, const std::array<CounterField, N>& fields,
-                   Counters& c) {
-  for (const auto& [key, member] : fields) c.*member = w.uint(w.field(n, key));
 }
 
 void read_errors(JsonWalker& w, const JsonNode& n, Counters& c) {
@@ -58,8 +38,8 @@ void read_histogram(JsonWalker& w, const JsonNode& n, Histogram& into) {
 // A step's or the summary's counters and histograms (the percentiles are derived from these).
 StepAccum read_accum(JsonWalker& w, const JsonNode& n) {
   StepAccum a;
-  read_counters(w, n, kPerSecond, a.counters);
-  read_counters(w, n, kStepOnly, a.counters);
+  read_fields(w, n, a.counters, kPerSecondCounters);
+  read_fields(w, n, a.counters, kStepOnlyCounters);
   read_errors(w, n, a.counters);
   const auto h = w.field(n, "histograms");
   w.one_of(w.field(h, "unit"), {"us"});
@@ -126,7 +106,7 @@ std::uint8_t read_at_least(JsonWalker& w, const JsonNode& n) {
 TimelinePoint read_point(JsonWalker& w, const JsonNode& n) {
   TimelinePoint t;
   t.second = w.integer(w.field(n, "t"));
-  read_counters(w, n, kPerSecond, t.counters);
+  read_fields(w, n, t.counters, kPerSecondCounters);
   read_errors(w, n, t.counters);
   t.latency.p50 = w.number(w.field(n, "p50_ms"));
   t.latency.p95 = w.number(w.field(n, "p95_ms"));
@@ -173,41 +153,14 @@ StackEvent read_event(JsonWalker& w, const JsonNode& n) {
   return e;
 }
 
-ReplicaLoad read_replica_load(JsonWalker& w, const JsonNode& n) {
-  ReplicaLoad r;
-  r.server = w.text(w.field(n, "server"));
-  r.requests = w.uint(w.field(n, "requests"));
-  r.fair_share = w.number(w.field(n, "fair_share"));
-  r.seconds_up = w.integer(w.field(n, "seconds_up"));
-  return r;
-}
-
-ActionEvent read_action(JsonWalker& w, const JsonNode& n) {
-  ActionEvent e;
-  e.kind = w.text(w.field(n, "kind"));
-  e.target = w.text(w.field(n, "target"));
-  e.at_ns = w.seconds_ns(w.field(n, "at_s"));
-  if (const auto fired = w.field(n, "fired_s"); !w.is_null(fired)) e.fired_ns = w.seconds_ns(fired);
-  e.ok = w.boolean(w.field(n, "ok"));
-  e.outcome = w.text(w.field(n, "outcome"));
-  return e;
-}
-
-Check read_check(JsonWalker& w, const JsonNode& n) {
-  static constexpr Field<Check> kFields[] = {
-      {"name", &Check::name},   {"scope", &Check::scope},   {"observed", &Check::observed},
-      {"limit", &Check::limit}, {"passed", &Check::passed}, {"explanation", &Check::explanation}};
-  Check c;
-  read_fields(w, n, c, kFields);
-  return c;
-}
-
 // The run's own fields: everything but the scenario and the per-step, per-second data.
 void read_run(JsonWalker& w, const JsonNode& root, StoredResult& out) {
   auto& r = out.result;
   out.tool_version = w.text(w.field(w.field(root, "tool"), "version"));
   out.passed = w.boolean(w.field(root, "passed"));
-  for (const auto& c : w.items(w.field(root, "checks"))) out.checks.push_back(read_check(w, c));
+  for (const auto& c : w.items(w.field(root, "checks"))) {
+    out.checks.push_back(read_record(w, c, kCheckFields));
+  }
   r.started_at = w.text(w.field(root, "started_at"));
   // Older files: the same instant from the label (to the millisecond).
   r.started_unix_ms =
@@ -226,10 +179,12 @@ void read_measurements(JsonWalker& w, const JsonNode& root, RunRecord& rec) {
     rec.observed.events.push_back(read_event(w, e));
   }
   for (const auto& l : w.items(w.optional(root, "replica_load"))) {
-    rec.observed.replica_load.push_back(read_replica_load(w, l));
+    rec.observed.replica_load.push_back(read_record(w, l, kReplicaLoadFields));
   }
   // Absent in results written before timed actions existed: none.
-  for (const auto& a : w.items(w.optional(root, "actions"))) r.actions.push_back(read_action(w, a));
+  for (const auto& a : w.items(w.optional(root, "actions"))) {
+    r.actions.push_back(read_record(w, a, kActionFields));
+  }
 }
 
 // Whether this is a result.json this version reads at all: one line if not.

@@ -29,6 +29,19 @@ std::string slot_name(std::uint32_t slot) {
   return "web" + std::to_string(slot);
 }
 
+// One sample's inputs as they are (no window mean).
+EventInputs sample_inputs(const Sample& s) {
+  EventInputs in;
+  in.cpu_percent = s.cpu_percent;
+  in.rps_per_replica = s.rps_per_replica;
+  in.response_ms = s.response_ms;
+  in.error_rate = s.error_rate;
+  in.queue = s.queue;
+  in.replicas = s.replicas;
+  in.healthy = s.healthy;
+  return in;
+}
+
 }  // namespace
 
 std::vector<std::uint32_t> ReplicaSetActions::active() {
@@ -132,17 +145,7 @@ void Controller::log(const std::string& line) {
 }
 
 EventInputs Controller::latest_inputs() const {
-  EventInputs in;
-  if (window_.empty()) return in;
-  const Sample& s = window_.back();
-  in.cpu_percent = s.cpu_percent;
-  in.rps_per_replica = s.rps_per_replica;
-  in.response_ms = s.response_ms;
-  in.error_rate = s.error_rate;
-  in.queue = s.queue;
-  in.replicas = s.replicas;
-  in.healthy = s.healthy;
-  return in;
+  return window_.empty() ? EventInputs{} : sample_inputs(window_.back());
 }
 
 void Controller::record(const Event& e) {
@@ -215,16 +218,7 @@ void Controller::recover(const Observation& obs, double now_s) {
     e.from = e.to = count();
     e.slot = h.slot;
     e.reason = reason + "; replaced";
-    e.inputs = latest_inputs();
-    if (obs.sample) {
-      e.inputs.cpu_percent = obs.sample->cpu_percent;
-      e.inputs.rps_per_replica = obs.sample->rps_per_replica;
-      e.inputs.response_ms = obs.sample->response_ms;
-      e.inputs.error_rate = obs.sample->error_rate;
-      e.inputs.queue = obs.sample->queue;
-      e.inputs.replicas = obs.sample->replicas;
-      e.inputs.healthy = obs.sample->healthy;
-    }
+    e.inputs = obs.sample ? sample_inputs(*obs.sample) : latest_inputs();
     {
       std::lock_guard lock(mu_);
       ++status_.recoveries;
@@ -244,13 +238,7 @@ void Controller::decide_and_act(double now_s) {
   state_.down_since_s = d.down_since_s;
 
   EventInputs inputs = latest_inputs();
-  if (d.samples > 0) {
-    inputs.cpu_percent = d.observed.cpu_percent;
-    inputs.rps_per_replica = d.observed.rps_per_replica;
-    inputs.response_ms = d.observed.response_ms;
-    inputs.error_rate = d.observed.error_rate;
-    inputs.queue = d.observed.queue;
-  }
+  if (d.samples > 0) static_cast<Inputs&>(inputs) = d.observed;  // replicas, healthy: the sample's
 
   std::string failure;
   if (d.action == Action::kUp) {

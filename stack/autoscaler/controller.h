@@ -78,12 +78,8 @@ class ReplicaSetActions final : public ReplicaActions {
 enum class EventType : std::uint8_t { kScaleUp, kScaleDown, kRecovery };
 std::string_view to_string(EventType t);  // "scale_up", "scale_down", "recovery"
 
-struct EventInputs {
-  double cpu_percent = 0;
-  double rps_per_replica = 0;
-  double response_ms = 0;
-  double error_rate = 0;
-  double queue = 0;
+// The inputs a decision used (window means) and the replica counts of the last sample.
+struct EventInputs : Inputs {
   std::uint32_t replicas = 0;
   std::uint32_t healthy = 0;
 };
