@@ -237,7 +237,18 @@ TEST_CASE("scenario: each mistake is one error with the file, the pointer and th
       {"stack fpm_children zero",
        R"({"schema_version": 1, "stack": {"fpm_children": 0}, "steps": [{"users": 1, "duration": "1s"}]})",
        "/stack/fpm_children", "0"},
-      {"target https", scenario(R"("target": "https://h")"), "/target", "https://h"},
+      {"target ftp", scenario(R"("target": "ftp://h")"), "/target", "ftp://h"},
+      {"tls on http", scenario(R"("tls": {"insecure": true})"), "/tls", "https://"},
+      {"tls version", scenario(R"("target": "https://h", "tls": {"min_version": "1.4"})"),
+       "/tls/min_version", "1.4"},
+      {"tls versions crossed",
+       scenario(R"("target": "https://h", "tls": {"min_version": "1.3", "max_version": "1.2"})"),
+       "/tls/min_version", "above /tls/max_version"},
+      {"tls cert without key", scenario(R"("target": "https://h", "tls": {"cert": "c.pem"})"),
+       "/tls/cert", "/tls/key"},
+      {"tls empty file", scenario(R"("target": "https://h", "tls": {"ca_file": ""})"),
+       "/tls/ca_file", "must name a file"},
+      {"keepalive not a boolean", scenario(R"("keepalive": "no")"), "/keepalive", "\"no\""},
       {"target without scheme", scenario(R"("target": "h:80")"), "/target", "h:80"},
       {"target with port 0", scenario(R"("target": "http://h:0")"), "/target", "http://h:0"},
       {"target not a string", scenario(R"("target": 8080)"), "/target", "8080"},
@@ -344,7 +355,8 @@ TEST_CASE("scenario: the accepted values are named in the message", "[scenario]"
       {scenario(R"("arrival": "burst")"), "\"constant\", \"poisson\""},
       {scenario("", R"([{"users": 1, "duration": "10sec"}])"), "\"250ms\""},
       {scenario(R"("rate_per_user": "5/day")"), "\"1500/s\""},
-      {scenario(R"("target": "https://h")"), "http://HOST[:PORT][/PATH]"},
+      {scenario(R"("target": "ftp://h")"), "https://HOST[:PORT][/PATH]"},
+      {scenario(R"("target": "https://h", "tls": {"max_version": "3"})"), "\"1.2\", \"1.3\""},
       {scenario("", R"([{"users": -1, "duration": "1s"}])"), "[0, 1000000]"},
   }));
   CAPTURE(text);
@@ -451,4 +463,35 @@ TEST_CASE("scenario: every shipped scenario file loads without errors", "[scenar
     CHECK(got.has_value());
     if (got) CHECK_FALSE(got->run.steps.empty());
   }
+}
+
+TEST_CASE("scenario: tls and keepalive are read, files relative to the scenario's folder",
+          "[scenario]") {
+  const auto text = scenario(
+      R"("target": "https://example.test:8443", "keepalive": false,
+         "tls": {"server_name": "api.example.test", "insecure": true, "ca_file": "certs/ca.pem",
+                 "cert": "/abs/client.pem", "key": "client.key", "min_version": "1.2",
+                 "max_version": "1.3", "resume": false})");
+  const auto got = lg::scenarios::parse_scenario(text, "/etc/loadgen/s.json");
+  INFO((got ? std::string() : got.error().to_string()));
+  REQUIRE(got.has_value());
+  const auto& p = got->run;
+  CHECK(p.target.tls);
+  CHECK(p.target.port == 8443);
+  CHECK_FALSE(p.keepalive);
+  CHECK(p.tls.server_name == "api.example.test");
+  CHECK(p.tls.insecure);
+  CHECK(p.tls.ca_file == "/etc/loadgen/certs/ca.pem");
+  CHECK(p.tls.cert_file == "/abs/client.pem");
+  CHECK(p.tls.key_file == "/etc/loadgen/client.key");
+  CHECK(p.tls.min_version == lg::TlsVersion::k1_2);
+  CHECK(p.tls.max_version == lg::TlsVersion::k1_3);
+  CHECK_FALSE(p.tls.resume);
+  // The defaults: keep-alive, verification on, resumption on.
+  const auto plain = lg::scenarios::parse_scenario(scenario(R"("target": "https://h")"), "s.json");
+  REQUIRE(plain.has_value());
+  CHECK(plain->run.keepalive);
+  CHECK_FALSE(plain->run.tls.insecure);
+  CHECK(plain->run.tls.resume);
+  CHECK(plain->run.target.port == 443);
 }
