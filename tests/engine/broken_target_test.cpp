@@ -12,11 +12,7 @@
 using lg::ErrorKind;
 using lg::LatencyStat;
 using lg::RunPlan;
-using lg::test::closed_plan;
-using lg::test::kMs;
-using lg::test::run_quiet;
-using lg::test::ServerOptions;
-using lg::test::TestServer;
+using namespace lg::test;  // the shared helpers of tests/support
 
 namespace {
 

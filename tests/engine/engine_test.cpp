@@ -10,12 +10,7 @@
 #include "tests/support/test_server.h"
 
 using lg::ErrorKind;
-using lg::test::closed_plan;
-using lg::test::kMs;
-using lg::test::open_plan;
-using lg::test::run_quiet;
-using lg::test::ServerOptions;
-using lg::test::TestServer;
+using namespace lg::test;  // the shared helpers of tests/support
 
 namespace {
 

@@ -20,8 +20,7 @@ using lg::engine::Transport;
 using lg::engine::TransportFactory;
 using lg::engine::TransportKind;
 using lg::engine::TransportOwner;
-using lg::test::ServerOptions;
-using lg::test::TestServer;
+using namespace lg::test;  // the shared helpers of tests/support
 
 namespace {
 

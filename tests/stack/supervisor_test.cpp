@@ -15,9 +15,7 @@ using lg::stack::Layout;
 using lg::stack::ProcessSpec;
 using lg::stack::Supervisor;
 using lg::stack::SupervisorOptions;
-using lg::test::FakeClock;
-using lg::test::FakeRunner;
-using lg::test::TempDir;
+using namespace lg::test;  // the shared helpers of tests/support
 using namespace std::chrono_literals;
 using Names = std::vector<std::string>;
 
