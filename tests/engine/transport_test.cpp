@@ -19,8 +19,7 @@
 using lg::engine::Transport;
 using lg::engine::TransportFactory;
 using lg::engine::TransportOwner;
-using lg::test::ServerOptions;
-using lg::test::TestServer;
+using namespace lg::test;  // the shared helpers of tests/support
 
 namespace {
 
