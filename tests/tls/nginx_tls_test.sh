@@ -49,10 +49,12 @@ http {
 CONF
 nginx -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' &
 nginx_pid=$!
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for _ in $(seq 100); do
-  curl -s --cacert "$dir/server.pem" "https://127.0.0.1:$port/" >/dev/null && break
+  listening "$port" && listening $((port + 1)) && break
   sleep 0.1  # waiting for a child daemon to listen, bounded: 10 s
 done
+listening "$port" || { cat "$dir/error.log" >&2; fail "nginx did not listen on $port"; }
 : >"$dir/access.log"
 
 n=0
