@@ -6,6 +6,7 @@ set -euo pipefail
 
 # Build and unit-test dependencies.
 BUILD_PKGS=(build-essential cmake pkg-config git libuv1-dev node-llhttp nlohmann-json3-dev catch2
+  libssl-dev openssl ca-certificates
   libboost-dev libboost-filesystem-dev libjs-chart.js
   python3 python3-yaml)  # tests/docs: the Kubernetes example is parsed and checked offline
 # The embedded stack: run as child processes by loadgen and by the stack tests, never as services.

@@ -16,6 +16,10 @@ lg_require(PkgConfig_FOUND "pkg-config" "pkg-config")
 pkg_check_modules(LIBUV QUIET IMPORTED_TARGET libuv>=1.44)
 lg_require(LIBUV_FOUND "libuv >= 1.44 (pkg-config libuv)" "libuv1-dev")
 
+# OpenSSL 3: the TLS client transport (loadgen/engine) and the stack's certificates.
+find_package(OpenSSL 3 QUIET)
+lg_require(OPENSSL_FOUND "OpenSSL >= 3 (libssl, libcrypto)" "libssl-dev")
+
 find_package(nlohmann_json 3.11 QUIET)
 lg_require(nlohmann_json_FOUND "nlohmann_json >= 3.11" "nlohmann-json3-dev")
 

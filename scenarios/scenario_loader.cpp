@@ -1,6 +1,7 @@
 #include "scenarios/scenario_loader.h"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "scenarios/cross_field.h"
 #include "scenarios/reader.h"
 #include "scenarios/scenario_keys.h"
+#include "scenarios/tls_section.h"
 #include "validators/slo.h"
 
 namespace lg::scenarios {
@@ -318,7 +320,8 @@ void read_timeout(Reader& r, const json& v, RunPlan& plan) {
   }
 }
 
-void read_scenario(Reader& r, const json& doc, Scenario& sc) {
+void read_scenario(Reader& r, const json& doc, const std::filesystem::path& base_dir,
+                   Scenario& sc) {
   RunPlan& plan = sc.run;
   r.only_keys(doc, "");
   read_schema_version(r, doc);
@@ -340,6 +343,8 @@ void read_scenario(Reader& r, const json& doc, Scenario& sc) {
     r.error("/steps", "missing: a non-empty array of {\"users\", \"duration\"}");
   }
   if (doc.contains("timeout")) read_timeout(r, doc["timeout"], plan);
+  if (doc.contains("keepalive")) plan.keepalive = r.boolean(doc["keepalive"], "/keepalive", true);
+  if (doc.contains("tls")) detail::read_tls(r, doc["tls"], base_dir, plan);  // after the target
   if (doc.contains("connections")) {
     plan.connections =
         static_cast<std::uint32_t>(r.integer(doc["connections"], "/connections", 1, 100'000));
@@ -436,7 +441,7 @@ std::expected<Scenario, LoadErrors> parse_scenario(std::string_view text, std::s
   Reader r;
   r.errors = std::move(dups.found);
   Scenario sc;
-  read_scenario(r, doc, sc);
+  read_scenario(r, doc, std::filesystem::path(file).parent_path(), sc);
   if (!r.errors.empty()) {
     errs.errors = std::move(r.errors);
     return std::unexpected(errs);

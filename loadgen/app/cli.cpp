@@ -110,6 +110,7 @@ struct RunFlags {
   std::int64_t duration_ns = kDefaultDurationNs;
   std::optional<Command> stop;  // --help or --version
   std::vector<std::string> positional;
+  bool connection_flags = false;  // a TLS or keep-alive flag was given (URL runs only)
 };
 
 // --shard I/N.
@@ -225,11 +226,53 @@ std::vector<cli::Flag> url_flags(RunFlags& f) {
   };
 }
 
+// --tls-min-version / --tls-max-version: 1.0 .. 1.3.
+Take tls_version(TlsVersion& field) {
+  return [&field](const std::string& name, const std::string& v) {
+    for (std::size_t i = 1; i < std::size(kTlsVersionNames); ++i) {
+      if (v == kTlsVersionNames[i]) {
+        field = static_cast<TlsVersion>(i);
+        return std::string();
+      }
+    }
+    return cli::refused(kWording, name, v, "1.0, 1.1, 1.2 or 1.3");
+  };
+}
+
+// A URL run's connections: TLS (https:// targets) and keep-alive. Each marks
+// RunFlags::connection_flags, since a scenario file sets these under "tls" and "keepalive".
+std::vector<cli::Flag> connection_flags(RunFlags& f) {
+  auto& t = f.plan.tls;
+  const auto mark = [&f](Take take) {
+    return [&f, take = std::move(take)](const std::string& name, const std::string& v) {
+      f.connection_flags = true;
+      return take(name, v);
+    };
+  };
+  const auto on = [&f](std::function<void()> set) {
+    return [&f, set = std::move(set)] {
+      f.connection_flags = true;
+      set();
+    };
+  };
+  return {
+      switch_flag({"--insecure", "-k"}, on([&t] { t.insecure = true; })),
+      value_flag({"--ca-file"}, mark(text(t.ca_file))),
+      value_flag({"--cert"}, mark(text(t.cert_file))),
+      value_flag({"--key"}, mark(text(t.key_file))),
+      value_flag({"--tls-server-name"}, mark(text(t.server_name))),
+      value_flag({"--tls-min-version"}, mark(tls_version(t.min_version))),
+      value_flag({"--tls-max-version"}, mark(tls_version(t.max_version))),
+      switch_flag({"--no-tls-resume"}, on([&t] { t.resume = false; })),
+      switch_flag({"--no-keepalive"}, on([&f] { f.plan.keepalive = false; })),
+  };
+}
+
 // Every run option; the form is decided by the one positional argument.
 cli::FlagTable run_table(RunFlags& f) {
   cli::FlagTable t;
   t.wording = kWording;
-  for (auto part : {output_flags(f), plan_flags(f), url_flags(f)})
+  for (auto part : {output_flags(f), plan_flags(f), url_flags(f), connection_flags(f)})
     t.flags.insert(t.flags.end(), part.begin(), part.end());
   t.positional = [&f](const std::string& a) {
     f.positional.push_back(a);
@@ -465,6 +508,11 @@ std::expected<Command, std::string> parse_args(const std::vector<std::string>& a
         "--rate, --connections, --max-connections and --duration apply to URL runs; a scenario "
         "file sets its own steps");
   }
+  if (f.connection_flags) {
+    return std::unexpected(
+        "--insecure, --ca-file, --cert, --key, --tls-*, --no-tls-resume and --no-keepalive apply "
+        "to URL runs; a scenario file sets them under \"tls\" and \"keepalive\"");
+  }
   f.scenario.scenario_path = what;
   return f.scenario;
 }
@@ -521,6 +569,16 @@ Options:
   --method M, -m M       request method for URL runs (default GET)
   --header 'K: V', -H    extra request header (repeatable)
   --body TEXT            request body (sent with Content-Length)
+  --no-keepalive         one request per connection (sends "Connection: close"), so that
+                         connects and TLS handshakes are part of the load
+HTTPS (https:// URLs; a scenario sets these under "tls"):
+  --insecure, -k         do not verify the server's certificate
+  --ca-file FILE         PEM certificates to trust (default: the system store)
+  --cert FILE --key FILE client certificate and its unencrypted key (PEM)
+  --tls-server-name NAME SNI and the name verified (default: the URL's host)
+  --tls-min-version V    lowest TLS version offered: 1.0, 1.1, 1.2 or 1.3
+  --tls-max-version V    highest TLS version offered
+  --no-tls-resume        every handshake a full one (default: resume the last session)
   --threads T            worker threads (default: one per core)
   --seed N               seed for Poisson gaps, request mix and {{rand}} (default 1)
   --max-lag D            schedule lag p99 above which the generator counts as saturated

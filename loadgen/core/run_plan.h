@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -39,12 +40,47 @@ struct StepPlan {
 
 struct Target {
   std::string host = "127.0.0.1";  // IPv4 literal or name resolved once at start
-  std::uint16_t port = 80;
-  std::string host_header;  // "Host:" value; defaults to host[:port]
-  std::string base_path;    // prefix joined to each request path ("" or "/prefix")
+  std::uint16_t port = 80;         // 80 for http://, 443 for https:// unless the URL says
+  bool tls = false;                // https://: every connection is a TLS client
+  std::string host_header;         // "Host:" value; defaults to host[:port]
+  std::string base_path;           // prefix joined to each request path ("" or "/prefix")
 };
 
 enum class LoopMode { kOpen, kClosed };
+
+// TLS versions by their protocol names; kAny leaves OpenSSL's default (1.2 and 1.3 today).
+enum class TlsVersion : std::uint8_t { kAny, k1_0, k1_1, k1_2, k1_3 };
+inline constexpr std::string_view kTlsVersionNames[] = {"any", "1.0", "1.1", "1.2", "1.3"};
+constexpr std::string_view tls_version_name(TlsVersion v) {
+  return kTlsVersionNames[static_cast<std::size_t>(v)];
+}
+
+// How an https:// target is spoken to. Meaningless (and refused by the loaders) for http://.
+struct TlsPlan {
+  std::string server_name;  // SNI and the name verified; "" = the target's host (an IP
+                            // literal is verified as an IP and sends no SNI, RFC 6066)
+  bool insecure = false;    // skip certificate verification (the handshake still happens)
+  std::string ca_file;      // PEM trust anchors; "" = the system store (/etc/ssl/certs)
+  std::string cert_file;    // client certificate chain (PEM); with key_file, or neither
+  std::string key_file;     // its private key (PEM, unencrypted)
+  TlsVersion min_version = TlsVersion::kAny;
+  TlsVersion max_version = TlsVersion::kAny;
+  bool resume = true;  // offer the worker's last session on a new connection (tickets or IDs)
+};
+
+// The scenario key of the first option that differs from its default ("tls.insecure", ...),
+// "" when none does: an http:// target with one set is refused.
+inline std::string_view tls_option_in_use(const TlsPlan& t) {
+  if (!t.server_name.empty()) return "tls.server_name";
+  if (t.insecure) return "tls.insecure";
+  if (!t.ca_file.empty()) return "tls.ca_file";
+  if (!t.cert_file.empty()) return "tls.cert";
+  if (!t.key_file.empty()) return "tls.key";
+  if (t.min_version != TlsVersion::kAny) return "tls.min_version";
+  if (t.max_version != TlsVersion::kAny) return "tls.max_version";
+  if (!t.resume) return "tls.resume";
+  return {};
+}
 
 // A timed action: something done to the system under test at a planned moment of the run
 // (fault injection: kill or pause a replica, ...). Pure data here; what a kind does is up to
@@ -64,7 +100,10 @@ struct RunPlan {
   std::vector<StepPlan> steps;    // open loop: the schedule; closed loop: durations only
   std::uint32_t connections = 0;  // closed loop: connections; open loop: cap (0 = automatic)
   bool preconnect = false;        // open loop: open all `connections` at start and keep them
-  std::uint32_t threads = 0;      // worker threads (0 = hardware concurrency)
+  bool keepalive = true;      // false: one request per connection ("Connection: close" sent, and
+                              // the client closes after each response), to load connects/handshakes
+  TlsPlan tls;                // used when target.tls
+  std::uint32_t threads = 0;  // worker threads (0 = hardware concurrency)
   std::int64_t timeout_ns = 5'000'000'000;        // per request, from the actual send
   std::int64_t late_threshold_ns = 10'000'000;    // a send later than this is counted late
   std::int64_t max_dispatch_lag_ns = 10'000'000;  // generator saturated if p99 lag exceeds it

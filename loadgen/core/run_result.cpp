@@ -124,6 +124,7 @@ std::vector<TimelinePoint> ResultBuilder::add(IntervalSnapshot&& snap) {
       result_.steps[i].data.merge(snap.steps[i]);
     }
     snap.steps.clear();
+    if (result_.tls_failure.empty()) result_.tls_failure = std::move(snap.tls_failure);
   }
   auto& p = pending_[snap.second];
   if (p.seen == 0) {

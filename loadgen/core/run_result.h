@@ -117,6 +117,9 @@ struct RunResult {
   StepAccum total;
   GeneratorStats generator;
   std::vector<ActionEvent> actions;  // one per plan.actions entry, in `at` order
+  // Why the first TLS handshake that failed did ("certificate verify failed: self-signed
+  // certificate"); "" when none failed (or the target is http://).
+  std::string tls_failure;
 };
 
 // Derives a step's achieved rate (requests sent over the part of the step that ran: all of it

@@ -2,6 +2,7 @@
 // at the end (its per-step totals). The only data that crosses threads.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "loadgen/core/counters.h"
@@ -12,13 +13,16 @@ namespace lg {
 // Everything one worker saw for one step (attributed by each arrival's intended send time).
 struct StepAccum {
   Counters counters;
-  Histogram latency;  // us, completion - intended send (the SLO number)
-  Histogram service;  // us, completion - actual send
-  Histogram lag;      // us, dispatch - intended send: the generator's own schedule lag
+  Histogram latency;    // us, completion - intended send (the SLO number)
+  Histogram service;    // us, completion - actual send
+  Histogram lag;        // us, dispatch - intended send: the generator's own schedule lag
+  Histogram connect;    // us, TCP connect: open() to established (by the step it ended in)
+  Histogram handshake;  // us, TLS handshake: established to ready for the first request
 
   void merge(const StepAccum& o) {
     counters.add(o.counters);
-    counters.unrecorded += latency.merge(o.latency) + service.merge(o.service) + lag.merge(o.lag);
+    counters.unrecorded += latency.merge(o.latency) + service.merge(o.service) + lag.merge(o.lag) +
+                           connect.merge(o.connect) + handshake.merge(o.handshake);
   }
 };
 
@@ -36,6 +40,7 @@ struct IntervalSnapshot {
   std::int32_t healthy = -1;   // of those, the ones passing health checks; -1 unknown
   bool final = false;          // the worker's last snapshot: `steps` holds its step totals
   std::vector<StepAccum> steps;
+  std::string tls_failure;  // final only: the worker's first TLS handshake failure, "" none
 };
 
 }  // namespace lg

@@ -7,7 +7,8 @@ namespace {
 
 std::string bad(std::string_view url, std::string_view why) {
   return "invalid URL '" + std::string(url) + "': " + std::string(why) +
-         " (accepted: http://HOST[:PORT][/PATH], e.g. http://127.0.0.1:8080/api)";
+         " (accepted: http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH], e.g. "
+         "http://127.0.0.1:8080/api)";
 }
 
 // A host is a name or IPv4 literal (letters, digits, '-', '.', '_') or, between brackets, an
@@ -23,10 +24,11 @@ bool valid_host(std::string_view host, bool v6) {
 }  // namespace
 
 std::expected<ParsedUrl, std::string> parse_url(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.starts_with("https://")) return std::unexpected(bad(url, "https is not supported"));
-  if (!url.starts_with(kScheme)) return std::unexpected(bad(url, "must start with http://"));
-  auto rest = url.substr(kScheme.size());
+  const bool tls = url.starts_with("https://");
+  if (!tls && !url.starts_with("http://")) {
+    return std::unexpected(bad(url, "must start with http:// or https://"));
+  }
+  auto rest = url.substr(tls ? 8 : 7);
   const auto slash = rest.find_first_of("/?");
   auto authority = rest.substr(0, slash);
   std::string path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
@@ -51,7 +53,8 @@ std::expected<ParsedUrl, std::string> parse_url(std::string_view url) {
   if (host.empty()) return std::unexpected(bad(url, "missing host"));
   if (!valid_host(host, v6)) return std::unexpected(bad(url, "invalid character in host"));
   out.target.host = std::string(host);
-  out.target.port = 80;
+  out.target.tls = tls;
+  out.target.port = default_port(tls);
   if (!authority.empty()) {
     if (authority.front() != ':') return std::unexpected(bad(url, "unexpected text after host"));
     const auto digits = authority.substr(1);
@@ -68,8 +71,8 @@ std::expected<ParsedUrl, std::string> parse_url(std::string_view url) {
 
 std::string format_url(const Target& t) {
   const bool v6 = t.host.find(':') != std::string::npos;
-  std::string s = "http://" + (v6 ? "[" + t.host + "]" : t.host);
-  if (t.port != 80) s += ":" + std::to_string(t.port);
+  std::string s = (t.tls ? "https://" : "http://") + (v6 ? "[" + t.host + "]" : t.host);
+  if (t.port != default_port(t.tls)) s += ":" + std::to_string(t.port);
   return s + (t.base_path.empty() ? "" : t.base_path);
 }
 

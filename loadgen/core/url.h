@@ -1,5 +1,6 @@
-// Target URLs: "http://host[:port][/base]". Only plain http (TLS is out of scope for now).
+// Target URLs: "http://host[:port][/base]" or "https://host[:port][/base]" (Target::tls).
 #pragma once
+#include <cstdint>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -18,5 +19,10 @@ struct ParsedUrl {
 std::expected<ParsedUrl, std::string> parse_url(std::string_view url);
 
 std::string format_url(const Target& t);
+
+// 80 for http, 443 for https.
+constexpr std::uint16_t default_port(bool tls) {
+  return tls ? 443 : 80;
+}
 
 }  // namespace lg

@@ -10,6 +10,7 @@ Connection::Connection(ConnectionOwner& owner, std::size_t write_capacity,
       wcap_(write_capacity) {}
 
 int Connection::open(uv_loop_t* loop, const sockaddr* addr) {
+  opened_ns_ = uv_hrtime();
   if (const int rc = transport_->connect(loop, addr, owner_.read_buffer()); rc != 0) {
     state_ = transport_->closing() ? State::kClosing : State::kClosed;
     return rc;
@@ -24,9 +25,9 @@ void Connection::on_transport_connected() {
   owner_.on_connected(*this);
 }
 
-void Connection::on_transport_connect_failed(int) {
+void Connection::on_transport_connect_failed(ErrorKind kind, int) {
   if (state_ != State::kConnecting) return;
-  owner_.on_connect_failed(*this);
+  owner_.on_connect_failed(*this, kind);
   close();
 }
 

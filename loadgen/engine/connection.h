@@ -22,7 +22,8 @@ class Connection;
 class ConnectionOwner {
  public:
   virtual void on_connected(Connection& c) = 0;
-  virtual void on_connect_failed(Connection& c) = 0;
+  // kind: ErrorKind::kConnect (TCP) or ErrorKind::kTls (the handshake).
+  virtual void on_connect_failed(Connection& c, ErrorKind kind) = 0;
   virtual void on_response(Connection& c) = 0;                 // parser holds the response
   virtual void on_failure(Connection& c, ErrorKind kind) = 0;  // request failed; closing
   virtual void on_idle_closed(Connection& c) = 0;              // server closed an idle conn
@@ -64,6 +65,9 @@ class Connection final : private TransportOwner {
   bool busy() const { return state_ == State::kBusy; }
   const InFlight& request() const { return request_; }
   const http::ResponseParser& parser() const { return parser_; }
+  // uv_hrtime() at the last open(), and when that connect became usable (after on_connected).
+  std::uint64_t opened_ns() const { return opened_ns_; }
+  const ConnectTimes& connect_times() const { return transport_->connect_times(); }
   char* write_buffer() { return wbuf_.get(); }
   std::size_t write_capacity() const { return wcap_; }
 
@@ -77,7 +81,7 @@ class Connection final : private TransportOwner {
  private:
   // TransportOwner
   void on_transport_connected() override;
-  void on_transport_connect_failed(int status) override;
+  void on_transport_connect_failed(ErrorKind kind, int status) override;
   void on_transport_read(const char* data, std::size_t len) override;
   void on_transport_eof() override;
   void on_transport_read_error(int status) override;
@@ -93,6 +97,7 @@ class Connection final : private TransportOwner {
   std::unique_ptr<char[]> wbuf_;
   std::size_t wcap_;
   State state_ = State::kClosed;
+  std::uint64_t opened_ns_ = 0;
 };
 
 }  // namespace lg::engine

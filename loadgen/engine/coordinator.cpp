@@ -1,6 +1,7 @@
 #include "loadgen/engine/coordinator.h"
 
 #include <netdb.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <uv.h>
 
@@ -20,6 +21,7 @@
 
 #include "loadgen/core/exit_codes.h"
 #include "loadgen/core/pacer.h"
+#include "loadgen/core/url.h"
 #include "loadgen/engine/action_runner.h"
 #include "loadgen/engine/worker.h"
 #include "loadgen/http/request_template.h"
@@ -221,6 +223,37 @@ void judge_saturation(RunResult& r) {
   }
 }
 
+// A one-request-per-connection run asks the server to close as well ("Connection: close"),
+// unless a request sets its own Connection header.
+std::vector<RequestSpec> requests_sent(const RunPlan& plan) {
+  auto out = plan.requests;
+  if (plan.keepalive) return out;
+  for (auto& r : out) {
+    const bool has = std::any_of(r.headers.begin(), r.headers.end(), [](const auto& h) {
+      return h.first.size() == 10 && strncasecmp(h.first.c_str(), "connection", 10) == 0;
+    });
+    if (!has) r.headers.emplace_back("Connection", "close");
+  }
+  return out;
+}
+
+// https: the run's TLS context, made (and every file checked) before any load; http: none,
+// and a TLS option given anyway is refused rather than ignored.
+std::expected<std::shared_ptr<const TlsContext>, RunError> tls_context(const RunPlan& plan) {
+  if (!plan.target.tls) {
+    if (const auto key = tls_option_in_use(plan.tls); !key.empty()) {
+      return std::unexpected(
+          RunError{kExitInvalidInput, std::string(key) + " is set, but the target " +
+                                          format_url(plan.target) +
+                                          " is http://: TLS options need an https:// target"});
+    }
+    return nullptr;
+  }
+  auto ctx = TlsContext::create(plan.tls, plan.target);
+  if (!ctx) return std::unexpected(RunError{kExitInvalidInput, ctx.error()});
+  return *ctx;
+}
+
 }  // namespace
 
 void raise_fd_limit() {
@@ -251,9 +284,11 @@ std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hook
   raise_fd_limit();
   auto address = resolve(plan.target);
   if (!address) return std::unexpected(address.error());
-  auto mix =
-      http::RequestMix::compile(plan.requests, plan.target, std::string("loadgen/") + kVersion);
+  auto mix = http::RequestMix::compile(requests_sent(plan), plan.target,
+                                       std::string("loadgen/") + kVersion);
   if (!mix) return std::unexpected(RunError{kExitInvalidInput, mix.error()});
+  auto tls = tls_context(plan);
+  if (!tls) return std::unexpected(tls.error());
   const Schedule schedule(plan.steps);
   const auto fitted = fit_connections(plan, worker_count(plan));
   if (!fitted) return std::unexpected(fitted.error());
@@ -297,6 +332,7 @@ std::expected<RunResult, RunError> run(const RunPlan& plan, const RunHooks& hook
     cfg.interrupt_grace_ns = hooks.interrupt_grace_ns;
     cfg.drain_limit_ns = hooks.drain_limit_ns;
     cfg.sink = &run->queue;
+    cfg.tls = *tls;
     run->workers.push_back(std::make_unique<Worker>(cfg));
   }
   std::vector<std::thread> threads;

@@ -28,9 +28,10 @@ void TcpTransport::on_connect(uv_connect_t* req, int status) {
                      ? status
                      : uv_read_start(t->stream(), &TcpTransport::on_alloc, &TcpTransport::on_read);
   if (rc != 0) {
-    t->owner_.on_transport_connect_failed(rc);
+    t->owner_.on_transport_connect_failed(ErrorKind::kConnect, rc);
     return;
   }
+  t->times_.established_ns = t->times_.ready_ns = uv_hrtime();
   t->owner_.on_transport_connected();
 }
 

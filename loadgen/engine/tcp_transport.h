@@ -20,6 +20,7 @@ class TcpTransport final : public Transport {
   void close() override;
   bool write_pending() const override { return writing_; }
   bool closing() const override { return closing_; }
+  const ConnectTimes& connect_times() const override { return times_; }
 
  private:
   static void on_connect(uv_connect_t* req, int status);
@@ -35,6 +36,7 @@ class TcpTransport final : public Transport {
   uv_connect_t connect_req_{};
   uv_write_t write_req_{};
   const uv_buf_t* read_buffer_ = nullptr;
+  ConnectTimes times_{};
   bool open_ = false;     // tcp_ is initialised and its close callback has not run
   bool closing_ = false;  // uv_close was called on tcp_
   bool writing_ = false;  // a uv_write is pending: its callback runs before the close callback

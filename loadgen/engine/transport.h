@@ -26,10 +26,21 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "loadgen/core/counters.h"
+
 namespace lg::engine {
 
 // Which transport a worker's connections use.
-enum class TransportKind : std::uint8_t { kTcp };
+enum class TransportKind : std::uint8_t { kTcp, kTls };
+
+// When a connection became usable, in uv_hrtime() ns: TCP established, then ready for the
+// first request (the same instant for plain TCP; after the handshake for TLS).
+struct ConnectTimes {
+  std::uint64_t established_ns = 0;
+  std::uint64_t ready_ns = 0;
+  bool tls = false;
+  bool resumed = false;  // TLS: the handshake resumed an earlier session
+};
 
 // What a transport tells its owner. All calls happen on the loop's thread, from libuv
 // callbacks; none comes from inside a Transport call made by the owner, so the owner may call
@@ -38,9 +49,9 @@ class TransportOwner {
  public:
   // Ready for write(); reading has started.
   virtual void on_transport_connected() = 0;
-  // The connect (or a TLS handshake) failed with a negative uv error. The transport stays open:
-  // the owner closes it.
-  virtual void on_transport_connect_failed(int status) = 0;
+  // The connect failed (ErrorKind::kConnect, `status` its negative uv error) or the TLS
+  // handshake did (ErrorKind::kTls, UV_EPROTO). The transport stays open: the owner closes it.
+  virtual void on_transport_connect_failed(ErrorKind kind, int status) = 0;
   // Bytes for the owner (plaintext). They live in the read buffer given to connect(), valid
   // until this call returns.
   virtual void on_transport_read(const char* data, std::size_t len) = 0;
@@ -82,6 +93,8 @@ class Transport {
   virtual bool write_pending() const = 0;
   // close() was called (or a connect failed at once) and on_transport_closed has not come yet.
   virtual bool closing() const = 0;
+  // Valid from on_transport_connected until the next connect().
+  virtual const ConnectTimes& connect_times() const = 0;
 };
 
 }  // namespace lg::engine

@@ -65,7 +65,7 @@ Worker::Worker(const WorkerConfig& cfg)
               cfg.plan->shard_index + std::uint64_t{cfg.id} * cfg.plan->shard_count,
               std::uint64_t{cfg.plan->shard_count} * cfg.workers),
       queue_(cfg.queue_capacity),
-      transports_(cfg.transport),
+      transports_(cfg.tls, cfg.connections),
       read_storage_(std::make_unique<char[]>(kReadBufferBytes)),
       steps_(std::max<std::size_t>(1, cfg.plan->steps.size())) {
   read_buf_ = uv_buf_init(read_storage_.get(), kReadBufferBytes);
@@ -230,7 +230,7 @@ bool Worker::open_connection(Connection& c) {
   } else {
     closed_.push_back(&c);  // no socket was made: reusable at once
   }
-  connect_failed();
+  connect_failed(ErrorKind::kConnect);
   return false;
 }
 
@@ -258,18 +258,18 @@ void Worker::on_reconnect(uv_timer_t* timer) {
   self_of<Worker>(reinterpret_cast<uv_handle_t*>(timer))->keep_open(true);
 }
 
-// Every failed connect is counted. In the closed loop each attempt stands for a request that
-// could not be made (a scheduled arrival failed with `connect`); in the open loop it fails
-// the oldest arrival waiting for a connection.
-void Worker::connect_failed() {
+// Every failed connect (or TLS handshake) is counted. In the closed loop each attempt stands
+// for a request that could not be made (a scheduled arrival failed with `connect` or `tls`);
+// in the open loop it fails the oldest arrival waiting for a connection.
+void Worker::connect_failed(ErrorKind kind) {
   ++connect_failures_;
   if (closed_loop_) {
-    tally(cfg_.schedule->step_at(now()), [](Counters& k) {
+    tally(cfg_.schedule->step_at(now()), [kind](Counters& k) {
       ++k.scheduled;
-      k.count(ErrorKind::kConnect);
+      k.count(kind);
     });
   } else {
-    fail_queued(ErrorKind::kConnect);
+    fail_queued(kind);
   }
 }
 
@@ -284,7 +284,7 @@ void Worker::on_connected(Connection& c) {
   --connecting_;
   const bool backing_off = connect_failures_ > 0;
   connect_failures_ = 0;
-  tally(cfg_.schedule->step_at(now()), [](Counters& k) { ++k.connects; });
+  record_connect(c);
   available(c);
   if (backing_off && (closed_loop_ || cfg_.plan->preconnect)) {
     // The target is back: reopen the rest now rather than at the end of the back-off.
@@ -293,9 +293,30 @@ void Worker::on_connected(Connection& c) {
   }
 }
 
-void Worker::on_connect_failed(Connection&) {
+// The connect's and the handshake's durations, by the step they ended in.
+void Worker::record_connect(const Connection& c) {
+  const auto& t = c.connect_times();
+  const auto s = cfg_.schedule->step_at(now());
+  auto& acc = step(s);
+  const auto us = [](std::uint64_t from, std::uint64_t to) {
+    return to > from ? (to - from) / 1000 : 0;
+  };
+  acc.counters.unrecorded +=
+      static_cast<std::uint64_t>(!acc.connect.record(us(c.opened_ns(), t.established_ns)));
+  if (t.tls) {
+    acc.counters.unrecorded +=
+        static_cast<std::uint64_t>(!acc.handshake.record(us(t.established_ns, t.ready_ns)));
+  }
+  tally(s, [&t](Counters& k) {
+    ++k.connects;
+    k.handshakes += t.tls ? 1 : 0;
+    k.resumed += t.resumed ? 1 : 0;
+  });
+}
+
+void Worker::on_connect_failed(Connection&, ErrorKind kind) {
   --connecting_;
-  connect_failed();
+  connect_failed(kind);
 }
 
 void Worker::available(Connection& c) {
@@ -413,13 +434,15 @@ void Worker::on_response(Connection& c) {
     k.bytes_in += p.body_bytes();
     if (status >= 500) {
       k.count(ErrorKind::kHttp5xx);
+    } else if (status == 429) {
+      k.count(ErrorKind::kHttp429);
     } else if (status >= 400) {
       k.count(ErrorKind::kHttp4xx);
     } else {
       ++k.completed;
     }
   });
-  if (p.keep_alive() && !stopping_) {
+  if (p.keep_alive() && cfg_.plan->keepalive && !stopping_) {
     available(c);
   } else {
     c.close();
@@ -489,7 +512,10 @@ void Worker::emit_interval(bool final) {
   snap.cpu_ns = cpu - interval_cpu_start_;
   snap.open_connections = static_cast<std::int32_t>(open_);
   snap.final = final;
-  if (final) snap.steps = std::move(steps_);
+  if (final) {
+    snap.steps = std::move(steps_);
+    snap.tls_failure = transports_.first_tls_failure();
+  }
   interval_cpu_start_ = cpu;
   interval_ = IntervalSnapshot{};
   interval_.worker = cfg_.id;

@@ -36,7 +36,7 @@ struct WorkerConfig {
   // After the schedule's end, requests in flight get their own timeout to finish, but at most
   // this long (ns); any still in flight then are `abandoned`.
   std::int64_t drain_limit_ns = 30'000'000'000;
-  TransportKind transport = TransportKind::kTcp;  // what the connections' bytes travel over
+  std::shared_ptr<const TlsContext> tls;  // https targets: the run's TLS context; null: plain TCP
   SnapshotSink* sink = nullptr;
 };
 
@@ -58,7 +58,7 @@ class Worker final : private ConnectionOwner {
  private:
   // ConnectionOwner
   void on_connected(Connection& c) override;
-  void on_connect_failed(Connection& c) override;
+  void on_connect_failed(Connection& c, ErrorKind kind) override;
   void on_response(Connection& c) override;
   void on_failure(Connection& c, ErrorKind kind) override;
   void on_idle_closed(Connection& c) override;
@@ -85,7 +85,8 @@ class Worker final : private ConnectionOwner {
   void arm_schedule_end();
   std::int64_t drain_deadline() const;
   void record_latency(const InFlight& r, std::int64_t t);
-  void connect_failed();
+  void connect_failed(ErrorKind kind);
+  void record_connect(const Connection& c);
   void fail_queued(ErrorKind kind);
   Connection* acquire_closed();
   void push_idle(Connection& c);

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "loadgen/core/random.h"
+#include "loadgen/core/url.h"
 
 namespace lg::http {
 
@@ -286,7 +287,7 @@ std::string compile_base_path(std::string_view base, Errors& errors) {
   return std::string(base);
 }
 
-// host_header, else host[:port] with the port omitted when it is HTTP's default (80).
+// host_header, else host[:port] with the port omitted when it is the scheme's default (80, 443).
 std::string default_host(const Target& target, Errors& errors) {
   if (!target.host_header.empty()) {
     check_field_value("target.host_header", "value", target.host_header, errors);
@@ -304,7 +305,7 @@ std::string default_host(const Target& target, Errors& errors) {
   }
   const bool ipv6 = target.host.find(':') != std::string::npos && target.host.front() != '[';
   std::string host = ipv6 ? "[" + target.host + "]" : target.host;
-  if (target.port != 80) host += ":" + std::to_string(target.port);
+  if (target.port != default_port(target.tls)) host += ":" + std::to_string(target.port);
   return host;
 }
 

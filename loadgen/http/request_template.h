@@ -10,7 +10,7 @@
 //
 // Request layout (HTTP/1.1, keep-alive is the default so no Connection header is added):
 //   METHOD SP base_path+path SP HTTP/1.1 CRLF
-//   Host: ... CRLF              target.host_header, else host[:port] (port omitted when 80)
+//   Host: ... CRLF              target.host_header, else host[:port] (port omitted when 80/443)
 //   User-Agent: ... CRLF        the user_agent argument; omitted when empty
 //   <extra headers, in order> CRLF
 //   Content-Length: N CRLF      when the body is non-empty, and for POST/PUT/PATCH always

@@ -82,6 +82,22 @@ std::optional<StackSpec> read_stack(JsonWalker& w, const JsonNode& n) {
   return s;
 }
 
+// scenario.tls (absent in files of loadgens before HTTPS: the defaults).
+void read_tls(JsonWalker& w, const JsonNode& n, TlsPlan& t) {
+  if (!w.present(n)) return;
+  const auto version = [&w](const JsonNode& v) {
+    return static_cast<TlsVersion>(w.one_of(v, {"any", "1.0", "1.1", "1.2", "1.3"}));
+  };
+  t.server_name = w.text(w.field(n, "server_name"));
+  t.insecure = w.boolean(w.field(n, "insecure"));
+  t.ca_file = w.text(w.field(n, "ca_file"));
+  t.cert_file = w.text(w.field(n, "cert"));
+  t.key_file = w.text(w.field(n, "key"));
+  t.min_version = version(w.field(n, "min_version"));
+  t.max_version = version(w.field(n, "max_version"));
+  t.resume = w.boolean(w.field(n, "resume"), true);
+}
+
 // The knobs of the run as a whole (not its steps, requests or stack).
 void read_settings(JsonWalker& w, const JsonNode& n, RunPlan& p) {
   p.name = w.text(w.field(n, "name"), p.name);
@@ -93,6 +109,8 @@ void read_settings(JsonWalker& w, const JsonNode& n, RunPlan& p) {
   p.timeout_ns = w.seconds_ns(w.field(n, "timeout_s"), p.timeout_ns);
   p.connections = w.uint32(w.field(n, "connections"));
   p.preconnect = w.boolean(w.optional(n, "preconnect"));
+  p.keepalive = w.boolean(w.optional(n, "keepalive"), true);
+  read_tls(w, w.optional(n, "tls"), p.tls);
   p.threads = w.uint32(w.field(n, "threads"));
   p.seed = w.uint(w.field(n, "seed"), UINT64_MAX, p.seed);
   p.late_threshold_ns = w.seconds_ns(w.field(n, "late_threshold_s"), p.late_threshold_ns);

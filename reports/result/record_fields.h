@@ -20,6 +20,9 @@ inline constexpr Field<Counters> kStepOnlyCounters[] = {{"responses", &Counters:
                                                         {"unrecorded", &Counters::unrecorded},
                                                         {"connects", &Counters::connects},
                                                         {"bytes_in", &Counters::bytes_in}};
+// Written with kStepOnlyCounters; read as optional (results before HTTPS lack them).
+inline constexpr Field<Counters> kTlsCounters[] = {{"handshakes", &Counters::handshakes},
+                                                   {"resumed", &Counters::resumed}};
 
 // /scenario/steps/N.
 inline constexpr Field<StepPlan> kStepPlanFields[] = {

@@ -56,6 +56,7 @@ json counters_json(const Counters& c) {
             {"error_rate", c.error_rate()}};
   write_fields(j, c, kPerSecondCounters);
   write_fields(j, c, kStepOnlyCounters);
+  write_fields(j, c, kTlsCounters);
   return j;
 }
 
@@ -89,11 +90,25 @@ json stack_json(const std::optional<StackSpec>& spec) {
   return j;
 }
 
+// The TLS options as a scenario spells them (defaults too: "" for no file, "any" version).
+json tls_json(const TlsPlan& t) {
+  return {{"server_name", t.server_name},
+          {"insecure", t.insecure},
+          {"ca_file", t.ca_file},
+          {"cert", t.cert_file},
+          {"key", t.key_file},
+          {"min_version", tls_version_name(t.min_version)},
+          {"max_version", tls_version_name(t.max_version)},
+          {"resume", t.resume}};
+}
+
 json histograms_json(const StepAccum& a) {
   return {{"unit", "us"},
           {"latency", a.latency.encode()},
           {"service", a.service.encode()},
-          {"lag", a.lag.encode()}};
+          {"lag", a.lag.encode()},
+          {"connect", a.connect.encode()},
+          {"handshake", a.handshake.encode()}};
 }
 
 json step_json(std::size_t i, const StepResult& s, std::int64_t timeout_ns) {
@@ -110,6 +125,8 @@ json step_json(std::size_t i, const StepResult& s, std::int64_t timeout_ns) {
   j["latency_ms"] = latency_json(summarize_latency(s.data.latency, s.data.counters, timeout_ns));
   j["service_ms"] = latency_json(summarize_latency(s.data.service, s.data.counters, timeout_ns));
   j["lag_ms"] = lag_json(summarize(s.data.lag));
+  j["connect_ms"] = lag_json(summarize(s.data.connect));
+  j["handshake_ms"] = lag_json(summarize(s.data.handshake));
   j["histograms"] = histograms_json(s.data);
   j["replicas"] =
       s.replicas.min < 0
@@ -190,6 +207,8 @@ json scenario_json(const RunPlan& p, const std::optional<StackSpec>& stack,
           {"timeout_s", seconds(p.timeout_ns)},
           {"connections", p.connections},
           {"preconnect", p.preconnect},
+          {"keepalive", p.keepalive},
+          {"tls", tls_json(p.tls)},
           {"threads", p.threads},
           {"seed", p.seed},
           {"late_threshold_s", seconds(p.late_threshold_ns)},
@@ -217,6 +236,8 @@ json to_json(const RunRecord& rec, const std::vector<Check>& checks) {
   summary["target_rate"] = mean_target_rate(r.steps);
   summary["achieved_rate"] = secs > 0 ? static_cast<double>(c.sent) / secs : 0.0;
   summary["ok_rate"] = secs > 0 ? static_cast<double>(c.completed) / secs : 0.0;
+  summary["connect_ms"] = lag_json(summarize(r.total.connect));
+  summary["handshake_ms"] = lag_json(summarize(r.total.handshake));
   summary["histograms"] = histograms_json(r.total);
   return {{"schema_version", kResultSchemaVersion},
           {"tool", {{"name", "loadgen"}, {"version", kVersion}}},
@@ -233,7 +254,8 @@ json to_json(const RunRecord& rec, const std::vector<Check>& checks) {
           {"generator", generator_json(r.generator)},
           {"stack_events", events_json(rec.observed.events)},
           {"replica_load", records_json(rec.observed.replica_load, kReplicaLoadFields)},
-          {"actions", records_json(r.actions, kActionFields)}};
+          {"actions", records_json(r.actions, kActionFields)},
+          {"tls_failure", r.tls_failure}};
 }
 
 std::expected<std::filesystem::path, std::string> write_result_file(

@@ -24,15 +24,31 @@ std::int64_t kb_from_mb(double mb) {
   return std::llround(mb * 1024.0);
 }
 
+// "tls" and "http_429" came with HTTPS: files of earlier loadgens lack them (0 then; their
+// 429s are in http_4xx).
+bool newer_error_kind(ErrorKind k) {
+  return k == ErrorKind::kTls || k == ErrorKind::kHttp429;
+}
+
 void read_errors(JsonWalker& w, const JsonNode& n, Counters& c) {
   const auto errors = w.field(n, "errors");
   for (std::size_t i = 0; i < kErrorKinds; ++i) {
-    c.errors[i] = w.uint(w.field(errors, error_kind_name(static_cast<ErrorKind>(i))));
+    const auto k = static_cast<ErrorKind>(i);
+    const auto name = error_kind_name(k);
+    c.errors[i] = w.uint(newer_error_kind(k) ? w.optional(errors, name) : w.field(errors, name));
   }
 }
 
 void read_histogram(JsonWalker& w, const JsonNode& n, Histogram& into) {
   if (auto h = w.histogram(n)) into = std::move(*h);
+}
+
+// Connection counts and histograms that came with HTTPS: absent (0, empty) in earlier files.
+void read_connects(JsonWalker& w, const JsonNode& n, const JsonNode& h, StepAccum& a) {
+  a.counters.handshakes = w.uint(w.optional(n, "handshakes"));
+  a.counters.resumed = w.uint(w.optional(n, "resumed"));
+  read_histogram(w, w.optional(h, "connect"), a.connect);
+  read_histogram(w, w.optional(h, "handshake"), a.handshake);
 }
 
 // A step's or the summary's counters and histograms (the percentiles are derived from these).
@@ -46,6 +62,7 @@ StepAccum read_accum(JsonWalker& w, const JsonNode& n) {
   read_histogram(w, w.field(h, "latency"), a.latency);
   read_histogram(w, w.field(h, "service"), a.service);
   read_histogram(w, w.field(h, "lag"), a.lag);
+  read_connects(w, n, h, a);
   return a;
 }
 
@@ -185,6 +202,7 @@ void read_measurements(JsonWalker& w, const JsonNode& root, RunRecord& rec) {
   for (const auto& a : w.items(w.optional(root, "actions"))) {
     r.actions.push_back(read_record(w, a, kActionFields));
   }
+  r.tls_failure = w.text(w.optional(root, "tls_failure"));
 }
 
 // Whether this is a result.json this version reads at all: one line if not.

@@ -95,7 +95,7 @@ TEST_CASE("cli broken target: no good response is exit 3, whatever the failure k
     CHECK(check_named(r.result, "target_reachable")["passed"] == false);
     CHECK_THAT(r.log, Contains("FAIL target_reachable"));
     // The kinds are printed, not only a percentage.
-    CHECK_THAT(r.log, Contains("failures: connect 0, timeout"));
+    CHECK_THAT(r.log, Contains("failures: connect 0, tls 0, timeout"));
     for (const auto& t : r.result["timeline"]) {
       CHECK(t["connections"].get<std::int64_t>() >= 0);
       CHECK(t["connections"].get<std::int64_t>() <= 100);

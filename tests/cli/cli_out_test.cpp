@@ -32,6 +32,12 @@ std::string url(const lg::test::TestServer& s, const std::string& path = "/") {
   return "http://127.0.0.1:" + std::to_string(s.port()) + path;
 }
 
+// A quiet run of 100 requests/s for 300 ms (30 requests) on one thread, its result in `out`.
+std::vector<std::string> short_run(const lg::test::TestServer& server, const fs::path& out) {
+  return {url(server), "--rate", "100/s",   "--duration", "300ms",
+          "--threads", "1",      "--quiet", "--out",      out.string()};
+}
+
 // Not about the schedule: a busy CI machine must not turn these runs into exit 3.
 std::vector<std::string> with_lag(std::vector<std::string> args) {
   args.insert(args.end(), {"--max-lag", "1s"});
@@ -107,9 +113,7 @@ TEST_CASE("cli out: an existing result.json is kept unless --overwrite", "[cli][
   fs::create_directories(out);
   const std::string old = "{\"an\": \"earlier run\"}\n";
   std::ofstream(out / "result.json") << old;
-  const std::vector<std::string> args = {url(server), "--rate",    "100/s", "--duration",
-                                         "300ms",     "--threads", "1",     "--quiet",
-                                         "--out",     out.string()};
+  const auto args = short_run(server, out);
   const auto refused = run(args, tmp.path() / "refused.log");
   INFO(refused.log);
   CHECK(refused.code == 2);
@@ -145,9 +149,7 @@ TEST_CASE("cli out: a folder locked by another process is refused naming its pid
   REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
   const auto pid = std::to_string(::getpid()) + "\n";
   REQUIRE(::write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size()));
-  const std::vector<std::string> args = {url(server), "--rate",    "100/s", "--duration",
-                                         "300ms",     "--threads", "1",     "--quiet",
-                                         "--out",     out.string()};
+  const auto args = short_run(server, out);
   const auto refused = run(args, tmp.path() / "refused.log");
   INFO(refused.log);
   CHECK(refused.code == 2);

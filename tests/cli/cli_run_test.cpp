@@ -66,6 +66,34 @@ std::string url(const lg::test::TestServer& s, const std::string& path = "/") {
   return "http://127.0.0.1:" + std::to_string(s.port()) + path;
 }
 
+// Writes a scenario named `name` aimed at `server` to `file`; `rest` is the document after its
+// "target" key, from the comma on, closing brace included.
+fs::path write_scenario(const fs::path& file, const std::string& name,
+                        const lg::test::TestServer& server, const std::string& rest) {
+  std::ofstream(file) << R"({"schema_version": 1, "name": ")" << name << R"(", "target": ")"
+                      << url(server) << '"' << rest;
+  return file;
+}
+
+// A scenario run in a fresh folder `dir`: the scenario `name` (see write_scenario) in
+// dir/<name>.json, run on one thread with its result in `out` (dir/out). The caller removes dir.
+struct ScenarioRun {
+  fs::path dir;
+  fs::path out;
+  int code = -1;  // loadgen's exit status
+};
+
+ScenarioRun run_scenario(const std::string& name, const lg::test::TestServer& server,
+                         const std::string& rest) {
+  const auto dir = fresh_dir(name);
+  ScenarioRun run{.dir = dir, .out = dir / "out"};
+  fs::create_directories(run.dir);
+  const auto scenario = write_scenario(run.dir / (name + ".json"), name, server, rest);
+  run.code =
+      spawn({scenario.string(), "--threads", "1", "--quiet", "--out", run.out.string()}).wait();
+  return run;
+}
+
 }  // namespace
 
 TEST_CASE("cli: an ad hoc open-loop run exits 0 and writes result.json", "[cli]") {
@@ -120,16 +148,11 @@ TEST_CASE("cli: SIGINT stops the run, writes the partial result, exits 130", "[c
 
 TEST_CASE("cli: a failed SLO exits 1 and names the failed check", "[cli]") {
   lg::test::TestServer server;
-  const auto dir = fresh_dir("slo");
-  fs::create_directories(dir);
-  const auto scenario = dir / "tight.json";
-  std::ofstream(scenario) << R"({"schema_version": 1, "name": "tight", "target": ")" << url(server)
-                          << R"(", "steps": [{"rate": "100/s", "duration": "500ms"}],
-      "slo": {"error_rate": 0.05, "checks": ["p50 < 1us"]}})";
-  const auto out = dir / "out";
-  auto c = spawn({scenario.string(), "--threads", "1", "--quiet", "--out", out.string()});
-  REQUIRE(c.wait() == 1);
-  const auto r = read_json(out / "result.json");
+  const auto run =
+      run_scenario("tight", server, R"(, "steps": [{"rate": "100/s", "duration": "500ms"}],
+      "slo": {"error_rate": 0.05, "checks": ["p50 < 1us"]}})");
+  REQUIRE(run.code == 1);
+  const auto r = read_json(run.out / "result.json");
   CHECK(r["passed"] == false);
   int failed = 0, passed = 0;
   for (const auto& check : r["checks"]) {
@@ -142,21 +165,16 @@ TEST_CASE("cli: a failed SLO exits 1 and names the failed check", "[cli]") {
   }
   CHECK(failed == 2);  // step 1 and the whole run
   CHECK(passed >= 2);  // error rate per step and per run, and the generator checks
-  fs::remove_all(dir);
+  fs::remove_all(run.dir);
 }
 
 TEST_CASE("cli: a scenario's timed noop action is in result.json", "[cli][actions]") {
   lg::test::TestServer server;
-  const auto dir = fresh_dir("actions");
-  fs::create_directories(dir);
-  const auto scenario = dir / "noop.json";
-  std::ofstream(scenario) << R"({"schema_version": 1, "name": "noop", "target": ")" << url(server)
-                          << R"(", "steps": [{"rate": "100/s", "duration": "600ms"}],
-      "actions": [{"at": "200ms", "kind": "noop", "target": "replica-x"}]})";
-  const auto out = dir / "out";
-  auto c = spawn({scenario.string(), "--threads", "1", "--quiet", "--out", out.string()});
-  REQUIRE(c.wait() == 0);
-  const auto r = read_json(out / "result.json");
+  const auto run =
+      run_scenario("noop", server, R"(, "steps": [{"rate": "100/s", "duration": "600ms"}],
+      "actions": [{"at": "200ms", "kind": "noop", "target": "replica-x"}]})");
+  REQUIRE(run.code == 0);
+  const auto r = read_json(run.out / "result.json");
   REQUIRE(r["actions"].size() == 1);
   const auto& a = r["actions"][0];
   CHECK(a["kind"] == "noop");
@@ -167,23 +185,21 @@ TEST_CASE("cli: a scenario's timed noop action is in result.json", "[cli][action
   CHECK(a["fired_s"].get<double>() < 0.2 + 0.5);  // on time, give or take a busy machine
   CHECK(a["ok"] == true);
   CHECK(a["outcome"] == "done");
-  fs::remove_all(dir);
+  fs::remove_all(run.dir);
 }
 
 TEST_CASE("cli: validate re-judges a stored result with its own SLOs or a scenario's", "[cli]") {
   lg::test::TestServer server;
   const auto dir = fresh_dir("validate");
   fs::create_directories(dir);
-  const auto write_scenario = [&](const std::string& name, const std::string& checks) {
-    const auto file = dir / name;
-    std::ofstream(file) << R"({"schema_version": 1, "name": "v", "target": ")" << url(server)
-                        << R"(", "steps": [{"rate": "100/s", "duration": "1s", "warmup": true},
-        {"rate": "100/s", "duration": "1s"}], "slo": {"checks": [)"
-                        << checks << "]}}";
-    return file;
+  const auto with_checks = [&](const std::string& file, const std::string& checks) {
+    return write_scenario(dir / file, "v", server,
+                          R"(, "steps": [{"rate": "100/s", "duration": "1s", "warmup": true},
+        {"rate": "100/s", "duration": "1s"}], "slo": {"checks": [)" +
+                              checks + "]}}");
   };
-  const auto loose = write_scenario("loose.json", R"("p50 < 10s", "run: rps >= 50")");
-  const auto tight = write_scenario("tight.json", R"("p50 < 1us")");
+  const auto loose = with_checks("loose.json", R"("p50 < 10s", "run: rps >= 50")");
+  const auto tight = with_checks("tight.json", R"("p50 < 1us")");
   const auto out = dir / "out";
   REQUIRE(spawn({loose.string(), "--threads", "1", "--quiet", "--out", out.string()}).wait() == 0);
   const auto result = (out / "result.json").string();
@@ -191,9 +207,8 @@ TEST_CASE("cli: validate re-judges a stored result with its own SLOs or a scenar
   CHECK(spawn({"validate", out.string()}).wait() == 0);  // the folder works too
   CHECK(spawn({"validate", result, "--scenario", tight.string()}).wait() == 1);
   // A scenario with other steps does not describe this run: invalid input.
-  const auto other = dir / "other.json";
-  std::ofstream(other) << R"({"schema_version": 1, "name": "v", "target": ")" << url(server)
-                       << R"(", "steps": [{"rate": "100/s", "duration": "2s"}]})";
+  const auto other = write_scenario(dir / "other.json", "v", server,
+                                    R"(, "steps": [{"rate": "100/s", "duration": "2s"}]})");
   CHECK(spawn({"validate", result, "--scenario", other.string()}).wait() == 2);
   // A damaged result is invalid input, not a failed SLO.
   const auto broken = dir / "broken.json";
@@ -255,10 +270,9 @@ TEST_CASE("cli: four shards started together merge to the whole run's counts", "
   lg::test::TestServer server;
   const auto dir = fresh_dir("shards");
   fs::create_directories(dir);
-  const auto scenario = dir / "sharded.json";
-  std::ofstream(scenario) << R"({"schema_version": 1, "name": "sharded", "target": ")"
-                          << url(server) << R"(", "arrival": "constant", "seed": 11,
-      "steps": [{"rate": "100/s", "duration": "2s"}, {"rate": "200/s", "duration": "1s"}]})";
+  const auto scenario = write_scenario(dir / "sharded.json", "sharded", server,
+                                       R"(, "arrival": "constant", "seed": 11,
+      "steps": [{"rate": "100/s", "duration": "2s"}, {"rate": "200/s", "duration": "1s"}]})");
   const int whole_code =
       spawn({scenario.string(), "--threads", "2", "--quiet", "--out", (dir / "whole").string()})
           .wait();

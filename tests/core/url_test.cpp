@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <string>
 
-using Catch::Matchers::Contains;
+#include "tests/support/refusal.h"
+
+using lg::test::check_refused;
 
 TEST_CASE("url: parse_url splits host, port and path", "[url]") {
   auto [url, host, port, path] = GENERATE(table<std::string, std::string, int, std::string>({
@@ -37,14 +39,34 @@ TEST_CASE("url: parse_url splits host, port and path", "[url]") {
   CHECK(got->target.base_path.empty());  // the path is returned apart, not put in the target
 }
 
+TEST_CASE("url: https:// URLs are TLS targets on port 443 unless they say", "[url]") {
+  auto [url, port, formatted] = GENERATE(table<std::string, int, std::string>({
+      {"https://127.0.0.1", 443, "https://127.0.0.1"},
+      {"https://h:8443/x", 8443, "https://h:8443"},
+      {"https://h:80/", 80, "https://h:80"},
+      {"https://[::1]:443", 443, "https://[::1]"},
+  }));
+  CAPTURE(url);
+  const auto got = lg::parse_url(url);
+  REQUIRE(got.has_value());
+  CHECK(got->target.tls);
+  CHECK(got->target.port == port);
+  CHECK(lg::format_url(got->target) == formatted);
+  const auto plain = lg::parse_url("http://h:443/");
+  REQUIRE(plain.has_value());
+  CHECK_FALSE(plain->target.tls);
+  CHECK(lg::format_url(plain->target) == "http://h:443");
+}
+
 TEST_CASE("url: parse_url rejects what it cannot use, naming the URL and the reason", "[url]") {
   auto [url, why] = GENERATE(table<std::string, std::string>({
-      {"https://127.0.0.1", "https is not supported"},
-      {"https://h:443/x", "https is not supported"},
-      {"127.0.0.1:8080", "must start with http://"},
-      {"ftp://h", "must start with http://"},
-      {"HTTPS//h", "must start with http://"},
-      {"", "must start with http://"},
+      {"https://", "missing host"},
+      {"https://h:0", "port must be a number in 1..65535"},
+      {"https:/h", "must start with http:// or https://"},
+      {"127.0.0.1:8080", "must start with http:// or https://"},
+      {"ftp://h", "must start with http:// or https://"},
+      {"HTTPS//h", "must start with http:// or https://"},
+      {"", "must start with http:// or https://"},
       {"http://", "missing host"},
       {"http:///path", "missing host"},
       {"http://?q=1", "missing host"},
@@ -68,11 +90,7 @@ TEST_CASE("url: parse_url rejects what it cannot use, naming the URL and the rea
       {"http://[::1%eth0]:80", "invalid character in host"},
   }));
   CAPTURE(url);
-  const auto got = lg::parse_url(url);
-  REQUIRE_FALSE(got.has_value());
-  CHECK_THAT(got.error(), Contains("'" + url + "'"));
-  CHECK_THAT(got.error(), Contains(why));
-  CHECK_THAT(got.error(), Contains("accepted: http://HOST[:PORT][/PATH]"));
+  check_refused(lg::parse_url(url), {"'" + url + "'", why, "accepted: http://HOST[:PORT][/PATH]"});
 }
 
 TEST_CASE("url: format_url writes the canonical form", "[url]") {

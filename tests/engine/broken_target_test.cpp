@@ -12,10 +12,7 @@
 using lg::ErrorKind;
 using lg::LatencyStat;
 using lg::RunPlan;
-using lg::test::kMs;
-using lg::test::run_quiet;
-using lg::test::ServerOptions;
-using lg::test::TestServer;
+using namespace lg::test;  // the shared helpers of tests/support
 
 namespace {
 
@@ -90,13 +87,7 @@ TEST_CASE("broken target: garbage, close on accept and a short body are failures
 TEST_CASE("broken target: closed loop on a dead port counts each connect, with back-off",
           "[engine][broken]") {
   TestServer server(ServerOptions{.refuse = true});
-  RunPlan plan;
-  plan.target.port = server.port();
-  plan.mode = lg::LoopMode::kClosed;
-  plan.connections = 10;
-  plan.threads = 1;
-  plan.steps = {{"10 connections", 0, 0, 0, 1000 * kMs, false}};
-  const auto r = run_quiet(plan);
+  const auto r = run_quiet(closed_plan(server, 10, 1, 1000 * kMs));
   const auto& c = r.total.counters;
   CHECK(c.error(ErrorKind::kConnect) >= 10);  // at least one failed attempt per connection
   CHECK(c.error(ErrorKind::kConnect) == c.scheduled);

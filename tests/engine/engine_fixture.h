@@ -1,6 +1,7 @@
-// What the loop tests share: an open-loop plan against the in-process test server, and a run
-// without signal handlers that must start.
+// What the loop tests share: an open-loop and a closed-loop plan against the in-process test
+// server, and a run without signal handlers that must start.
 #pragma once
+#include <cstdint>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -21,6 +22,19 @@ inline RunPlan open_plan(const TestServer& server, const std::string& path, doub
   plan.threads = 1;
   plan.steps = {{"step", 0, rate, rate, duration_ns, false}};
   plan.timeout_ns = timeout_ns;
+  return plan;
+}
+
+// One closed-loop step named "N connections": `connections` connections, each sending its next
+// GET / when the last completes, spread over `threads` threads, for `duration_ns`.
+inline RunPlan closed_plan(const TestServer& server, std::uint32_t connections,
+                           std::uint32_t threads, std::int64_t duration_ns) {
+  RunPlan plan;
+  plan.target.port = server.port();
+  plan.mode = LoopMode::kClosed;
+  plan.connections = connections;
+  plan.threads = threads;
+  plan.steps = {{std::to_string(connections) + " connections", 0, 0, 0, duration_ns, false}};
   return plan;
 }
 

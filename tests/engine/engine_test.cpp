@@ -10,12 +10,7 @@
 #include "tests/support/test_server.h"
 
 using lg::ErrorKind;
-using lg::RunPlan;
-using lg::test::kMs;
-using lg::test::open_plan;
-using lg::test::run_quiet;
-using lg::test::ServerOptions;
-using lg::test::TestServer;
+using namespace lg::test;  // the shared helpers of tests/support
 
 namespace {
 
@@ -140,13 +135,7 @@ TEST_CASE("engine: the stall test: latency from the intended send shows the whol
 
 TEST_CASE("engine: closed loop keeps N connections busy", "[engine]") {
   TestServer server;
-  RunPlan plan;
-  plan.target.port = server.port();
-  plan.mode = lg::LoopMode::kClosed;
-  plan.connections = 4;
-  plan.threads = 2;
-  plan.steps = {{"4 connections", 0, 0, 0, 300 * kMs, false}};
-  const auto r = run_quiet(plan);
+  const auto r = run_quiet(closed_plan(server, 4, 2, 300 * kMs));
   const auto& c = r.total.counters;
   CHECK(c.connects == 4);
   CHECK(server.connections() == 4);

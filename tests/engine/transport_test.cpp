@@ -18,10 +18,8 @@
 
 using lg::engine::Transport;
 using lg::engine::TransportFactory;
-using lg::engine::TransportKind;
 using lg::engine::TransportOwner;
-using lg::test::ServerOptions;
-using lg::test::TestServer;
+using namespace lg::test;  // the shared helpers of tests/support
 
 namespace {
 
@@ -49,7 +47,8 @@ sockaddr_in loopback(std::uint16_t port) {
 // `when_*` hooks (they run inside the reports, as Connection's code would).
 class Probe final : public TransportOwner {
  public:
-  explicit Probe(TransportKind kind = TransportKind::kTcp) : factory_(kind) {
+  // Plain TCP, or TLS with `tls`.
+  explicit Probe(std::shared_ptr<const lg::engine::TlsContext> tls = nullptr) : factory_(tls) {
     REQUIRE(uv_loop_init(&loop_) == 0);
     transport_ = factory_.make(*this);
     REQUIRE(transport_ != nullptr);
@@ -109,6 +108,7 @@ class Probe final : public TransportOwner {
   int connected = 0;
   int connect_failed = 0;
   int connect_status = 0;
+  lg::ErrorKind connect_kind = lg::ErrorKind::kParse;  // kParse = no report
   int eofs = 0;
   int read_errors = 0;
   int writes_done = 0;
@@ -126,9 +126,10 @@ class Probe final : public TransportOwner {
     ++connected;
     if (when_connected) when_connected();
   }
-  void on_transport_connect_failed(int status) override {
+  void on_transport_connect_failed(lg::ErrorKind kind, int status) override {
     ++connect_failed;
     connect_status = status;
+    connect_kind = kind;
     transport_->close();  // what Connection does
   }
   void on_transport_read(const char* data, std::size_t len) override {
@@ -300,6 +301,7 @@ TEST_CASE("transport: a port where nothing listens reports a failed connect", "[
   CHECK(p.connected == 0);
   CHECK(p.connect_failed == 1);
   CHECK(p.connect_status == UV_ECONNREFUSED);
+  CHECK(p.connect_kind == lg::ErrorKind::kConnect);
   CHECK(p.bytes.empty());
   CHECK(p.closed == 1);
   CHECK(p.loop_closed_cleanly());

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -134,36 +136,36 @@ TEST_CASE("scenario: a complete file gives the expected RunPlan", "[scenario]") 
 
   // 3 steps in the file; the ramp adds a warmup step from the previous rate before step 2.
   REQUIRE(plan->run.steps.size() == 4);
-  const auto& s0 = plan->run.steps[0];
-  CHECK(s0.users == 10);
-  CHECK(s0.start_rate == Approx(20.0));  // 10 users x 2/s
-  CHECK(s0.end_rate == Approx(20.0));
-  CHECK(s0.duration_ns == 30'000'000'000);
-  CHECK_FALSE(s0.warmup);
-  CHECK(s0.label == "10 users");
-
-  const auto& ramp = plan->run.steps[1];
-  CHECK(ramp.users == 50);
-  CHECK(ramp.start_rate == Approx(20.0));
-  CHECK(ramp.end_rate == Approx(100.0));
-  CHECK(ramp.duration_ns == 5'000'000'000);
-  CHECK(ramp.warmup);
-  CHECK_THAT(ramp.label, Contains("50 users"));
-
-  const auto& s1 = plan->run.steps[2];
-  CHECK(s1.users == 50);
-  CHECK(s1.start_rate == Approx(100.0));
-  CHECK(s1.end_rate == Approx(100.0));
-  CHECK(s1.duration_ns == 60'000'000'000);
-  CHECK_FALSE(s1.warmup);
-
-  const auto& s2 = plan->run.steps[3];
-  CHECK(s2.users == 0);
-  CHECK(s2.start_rate == Approx(1500.0));
-  CHECK(s2.end_rate == Approx(1500.0));
-  CHECK(s2.duration_ns == 250'000'000);
-  CHECK(s2.warmup);
-  CHECK(s2.label == "1500/s");
+  struct Step {
+    std::uint32_t users;
+    double start_rate;  // requests/s
+    double end_rate;    // requests/s
+    std::int64_t duration_ns;
+    bool warmup;
+    std::string label;  // checked equal; or, where label_exact is false, a part of it ("": none)
+    bool label_exact;
+  };
+  const std::vector<Step> steps = {
+      {10, 20.0, 20.0, 30'000'000'000, false, "10 users", true},  // 10 users x 2/s
+      {50, 20.0, 100.0, 5'000'000'000, true, "50 users", false},  // the ramp's, generated
+      {50, 100.0, 100.0, 60'000'000'000, false, "", false},
+      {0, 1500.0, 1500.0, 250'000'000, true, "1500/s", true},
+  };
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    CAPTURE(i);
+    const auto& got = plan->run.steps[i];
+    const auto& want = steps[i];
+    CHECK(got.users == want.users);
+    CHECK(got.start_rate == Approx(want.start_rate));
+    CHECK(got.end_rate == Approx(want.end_rate));
+    CHECK(got.duration_ns == want.duration_ns);
+    CHECK(got.warmup == want.warmup);
+    if (want.label_exact) {
+      CHECK(got.label == want.label);
+    } else if (!want.label.empty()) {
+      CHECK_THAT(got.label, Contains(want.label));
+    }
+  }
 }
 
 TEST_CASE("scenario: defaults for the optional keys", "[scenario]") {
@@ -237,7 +239,18 @@ TEST_CASE("scenario: each mistake is one error with the file, the pointer and th
       {"stack fpm_children zero",
        R"({"schema_version": 1, "stack": {"fpm_children": 0}, "steps": [{"users": 1, "duration": "1s"}]})",
        "/stack/fpm_children", "0"},
-      {"target https", scenario(R"("target": "https://h")"), "/target", "https://h"},
+      {"target ftp", scenario(R"("target": "ftp://h")"), "/target", "ftp://h"},
+      {"tls on http", scenario(R"("tls": {"insecure": true})"), "/tls", "https://"},
+      {"tls version", scenario(R"("target": "https://h", "tls": {"min_version": "1.4"})"),
+       "/tls/min_version", "1.4"},
+      {"tls versions crossed",
+       scenario(R"("target": "https://h", "tls": {"min_version": "1.3", "max_version": "1.2"})"),
+       "/tls/min_version", "above /tls/max_version"},
+      {"tls cert without key", scenario(R"("target": "https://h", "tls": {"cert": "c.pem"})"),
+       "/tls/cert", "/tls/key"},
+      {"tls empty file", scenario(R"("target": "https://h", "tls": {"ca_file": ""})"),
+       "/tls/ca_file", "must name a file"},
+      {"keepalive not a boolean", scenario(R"("keepalive": "no")"), "/keepalive", "\"no\""},
       {"target without scheme", scenario(R"("target": "h:80")"), "/target", "h:80"},
       {"target with port 0", scenario(R"("target": "http://h:0")"), "/target", "http://h:0"},
       {"target not a string", scenario(R"("target": 8080)"), "/target", "8080"},
@@ -344,7 +357,8 @@ TEST_CASE("scenario: the accepted values are named in the message", "[scenario]"
       {scenario(R"("arrival": "burst")"), "\"constant\", \"poisson\""},
       {scenario("", R"([{"users": 1, "duration": "10sec"}])"), "\"250ms\""},
       {scenario(R"("rate_per_user": "5/day")"), "\"1500/s\""},
-      {scenario(R"("target": "https://h")"), "http://HOST[:PORT][/PATH]"},
+      {scenario(R"("target": "ftp://h")"), "https://HOST[:PORT][/PATH]"},
+      {scenario(R"("target": "https://h", "tls": {"max_version": "3"})"), "\"1.2\", \"1.3\""},
       {scenario("", R"([{"users": -1, "duration": "1s"}])"), "[0, 1000000]"},
   }));
   CAPTURE(text);
@@ -451,4 +465,35 @@ TEST_CASE("scenario: every shipped scenario file loads without errors", "[scenar
     CHECK(got.has_value());
     if (got) CHECK_FALSE(got->run.steps.empty());
   }
+}
+
+TEST_CASE("scenario: tls and keepalive are read, files relative to the scenario's folder",
+          "[scenario]") {
+  const auto text = scenario(
+      R"("target": "https://example.test:8443", "keepalive": false,
+         "tls": {"server_name": "api.example.test", "insecure": true, "ca_file": "certs/ca.pem",
+                 "cert": "/abs/client.pem", "key": "client.key", "min_version": "1.2",
+                 "max_version": "1.3", "resume": false})");
+  const auto got = lg::scenarios::parse_scenario(text, "/etc/loadgen/s.json");
+  INFO((got ? std::string() : got.error().to_string()));
+  REQUIRE(got.has_value());
+  const auto& p = got->run;
+  CHECK(p.target.tls);
+  CHECK(p.target.port == 8443);
+  CHECK_FALSE(p.keepalive);
+  CHECK(p.tls.server_name == "api.example.test");
+  CHECK(p.tls.insecure);
+  CHECK(p.tls.ca_file == "/etc/loadgen/certs/ca.pem");
+  CHECK(p.tls.cert_file == "/abs/client.pem");
+  CHECK(p.tls.key_file == "/etc/loadgen/client.key");
+  CHECK(p.tls.min_version == lg::TlsVersion::k1_2);
+  CHECK(p.tls.max_version == lg::TlsVersion::k1_3);
+  CHECK_FALSE(p.tls.resume);
+  // The defaults: keep-alive, verification on, resumption on.
+  const auto plain = lg::scenarios::parse_scenario(scenario(R"("target": "https://h")"), "s.json");
+  REQUIRE(plain.has_value());
+  CHECK(plain->run.keepalive);
+  CHECK_FALSE(plain->run.tls.insecure);
+  CHECK(plain->run.tls.resume);
+  CHECK(plain->run.target.port == 443);
 }

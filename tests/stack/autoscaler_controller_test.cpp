@@ -95,20 +95,22 @@ as::Knobs knobs(std::uint32_t min = 2, std::uint32_t max = 5) {
   return k;
 }
 
+// knobs() scaling exponentially by a factor of 2: each step up doubles the replicas, up to max.
+as::Knobs doubling(std::uint32_t min, std::uint32_t max) {
+  auto k = knobs(min, max);
+  k.algorithm = as::Algorithm::kExponential;
+  k.exponential_factor = 2;
+  return k;
+}
+
+// Against the default thresholds: busy trips scale-up on CPU % and requests/s per replica;
+// idle is below all three scale-down thresholds (CPU %, requests/s per replica, response ms).
 as::Sample busy(double) {
-  as::Sample s;
-  s.cpu_percent = 95;
-  s.rps_per_replica = 150;
-  s.response_ms = 300;
-  return s;
+  return {.cpu_percent = 95, .rps_per_replica = 150, .response_ms = 300};
 }
 
 as::Sample idle(double) {
-  as::Sample s;
-  s.cpu_percent = 5;
-  s.rps_per_replica = 2;
-  s.response_ms = 10;
-  return s;
+  return {.cpu_percent = 5, .rps_per_replica = 2, .response_ms = 10};
 }
 
 struct Rig {
@@ -283,10 +285,7 @@ TEST_CASE("controller: recovery replaces a failed replica and is not a scale eve
 
 TEST_CASE("controller: never outside min..max", "[autoscaler]") {
   SECTION("exponential steps are capped at max") {
-    auto k = knobs(2, 5);
-    k.algorithm = as::Algorithm::kExponential;
-    k.exponential_factor = 2;
-    Rig rig(k);
+    Rig rig(doubling(2, 5));
     rig.source.sample = busy;
     rig.controller->check(1);
     CHECK(rig.actions.slots.size() == 4);  // 2 x 2
@@ -316,11 +315,9 @@ TEST_CASE("controller: never outside min..max", "[autoscaler]") {
       k.cooldown_s = 0;
       Rig rig(k);
       rig.source.sample = [&](double) {
-        as::Sample s;
-        s.cpu_percent = cpu(rng);
-        s.rps_per_replica = rps(rng);
-        s.response_ms = ms(rng);
-        return s;
+        // A braced list evaluates in order: the same draws from rng as one field at a time.
+        return as::Sample{
+            .cpu_percent = cpu(rng), .rps_per_replica = rps(rng), .response_ms = ms(rng)};
       };
       std::set<std::size_t> seen;
       for (int t = 1; t <= 200; ++t) {
@@ -352,10 +349,7 @@ TEST_CASE("controller: failures, shutdown between actions, observation errors", 
     CHECK(rig.actions.slots.size() == 3);
   }
   SECTION("a stop request ends a batch of adds") {
-    auto k = knobs(2, 8);
-    k.algorithm = as::Algorithm::kExponential;
-    k.exponential_factor = 2;
-    Rig rig(k);
+    Rig rig(doubling(2, 8));
     rig.source.sample = busy;
     rig.actions.on_add = [&rig] { rig.stop = true; };
     rig.controller->check(1);

@@ -25,8 +25,7 @@ namespace as = lg::stack::autoscaler;
 using Catch::Detail::Approx;
 using lg::stack::ServerStat;
 using lg::stack::StatRowKind;
-using lg::test::FakeStatsSocket;
-using lg::test::TempDir;
+using namespace lg::test;  // the shared helpers of tests/support
 using namespace std::chrono_literals;
 
 ServerStat server(const std::string& name, const std::string& status, std::uint64_t stot,

@@ -27,11 +27,8 @@
 
 namespace {
 
-using lg::stack::HaproxyApi;
-using lg::stack::Layout;
-using lg::stack::Ports;
-using lg::test::TempDir;
-using lg::test::wait_until;
+using namespace lg::stack;
+using namespace lg::test;  // the shared helpers of tests/support
 using namespace std::chrono_literals;
 
 std::optional<std::string> server_status(const HaproxyApi& api, const std::string& name) {

@@ -23,11 +23,8 @@ extern char** environ;
 
 namespace {
 
-using lg::stack::EmbeddedStack;
-using lg::stack::ServerStat;
-using lg::stack::StackOptions;
-using lg::test::TempDir;
-using lg::test::wait_until;
+using namespace lg::stack;
+using namespace lg::test;  // the shared helpers of tests/support
 using namespace std::chrono_literals;
 
 constexpr std::int64_t kMs = 1'000'000;

@@ -45,8 +45,7 @@ using lg::stack::ServerAdminState;
 using lg::stack::ServerHealth;
 using lg::stack::ServerStat;
 using lg::stack::StatRowKind;
-using lg::test::FakeStatsSocket;
-using lg::test::TempDir;
+using namespace lg::test;  // the shared helpers of tests/support
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 

@@ -50,6 +50,19 @@ class GroupGuard {
   std::uint64_t ticks_;
 };
 
+// A process spawned by a runner (the test fails if it cannot be) and the guard of its group.
+struct Guarded {
+  int pid;
+  GroupGuard guard;
+};
+
+Guarded spawn_guarded(BoostProcessRunner& runner, const lg::stack::ProcessSpec& spec) {
+  auto pid = runner.spawn(spec);
+  INFO((pid ? std::string() : pid.error()));
+  REQUIRE(pid);
+  return {*pid, GroupGuard(&runner, *pid)};
+}
+
 // The pid a script wrote to `file` ("echo $! > file"), once the line is complete.
 int pid_written_to(const fs::path& file) {
   std::string text;
@@ -104,57 +117,52 @@ std::vector<int> zombie_children() {
 TEST_CASE("a spawned process leads its own process group and is reaped", "[runner]") {
   TempDir dir;
   BoostProcessRunner runner;
-  auto pid = runner.spawn(shell_spec(dir.path(), "sleeper", "exec sleep 30"));
-  REQUIRE(pid);
-  GroupGuard guard(&runner, *pid);
-  CHECK(::getpgid(*pid) == *pid);
-  CHECK(::getpgid(*pid) != ::getpgrp());
-  CHECK(runner.running(*pid));
-  CHECK_FALSE(runner.exit_status(*pid));
+  auto [pid, guard] = spawn_guarded(runner, shell_spec(dir.path(), "sleeper", "exec sleep 30"));
+  CHECK(::getpgid(pid) == pid);
+  CHECK(::getpgid(pid) != ::getpgrp());
+  CHECK(runner.running(pid));
+  CHECK_FALSE(runner.exit_status(pid));
 
-  CHECK_FALSE(runner.wait_exit(*pid, 30ms));  // sleep 30 does not exit by itself
-  runner.signal_group(*pid, SIGTERM);
-  CHECK(runner.wait_exit(*pid, 5000ms));
-  CHECK_FALSE(runner.running(*pid));
-  CHECK_FALSE(fs::exists("/proc/" + std::to_string(*pid)));  // reaped: no zombie
-  const auto status = runner.exit_status(*pid);
+  CHECK_FALSE(runner.wait_exit(pid, 30ms));  // sleep 30 does not exit by itself
+  runner.signal_group(pid, SIGTERM);
+  CHECK(runner.wait_exit(pid, 5000ms));
+  CHECK_FALSE(runner.running(pid));
+  CHECK_FALSE(fs::exists("/proc/" + std::to_string(pid)));  // reaped: no zombie
+  const auto status = runner.exit_status(pid);
   REQUIRE(status);
   CHECK(WIFSIGNALED(*status));
   CHECK(WTERMSIG(*status) == SIGTERM);
-  runner.signal_group(*pid, SIGKILL);  // gone: a no-op
+  runner.signal_group(pid, SIGKILL);  // gone: a no-op
 }
 
 TEST_CASE("an exited process is not running, even before anyone waited for it", "[runner]") {
   TempDir dir;
   BoostProcessRunner runner;
-  auto pid = runner.spawn(shell_spec(dir.path(), "quick", "exit 3"));
-  REQUIRE(pid);
-  GroupGuard guard(&runner, *pid);
+  auto [pid, guard] = spawn_guarded(runner, shell_spec(dir.path(), "quick", "exit 3"));
   // running() itself reaps: a zombie would still answer kill(pid, 0).
-  CHECK(wait_until([&] { return !runner.running(*pid); }));
-  CHECK_FALSE(fs::exists("/proc/" + std::to_string(*pid)));
-  const auto status = runner.exit_status(*pid);
+  CHECK(wait_until([&] { return !runner.running(pid); }));
+  CHECK_FALSE(fs::exists("/proc/" + std::to_string(pid)));
+  const auto status = runner.exit_status(pid);
   REQUIRE(status);
   CHECK(WIFEXITED(*status));
   CHECK(WEXITSTATUS(*status) == 3);
-  CHECK(runner.wait_exit(*pid, 0ms));
+  CHECK(runner.wait_exit(pid, 0ms));
 }
 
 TEST_CASE("signal_group reaches a grandchild in the group", "[runner]") {
   TempDir dir;
   BoostProcessRunner runner;
-  auto pid = runner.spawn(shell_spec(dir.path(), "parent", "sleep 30 & echo $! > gc.pid; wait"));
-  REQUIRE(pid);
-  GroupGuard guard(&runner, *pid);
+  auto [pid, guard] =
+      spawn_guarded(runner, shell_spec(dir.path(), "parent", "sleep 30 & echo $! > gc.pid; wait"));
   const int grandchild = pid_written_to(dir.path() / "gc.pid");
-  CHECK(::getpgid(grandchild) == *pid);
-  CHECK(lg::stack::live_group_members(*pid).size() == 2);
+  CHECK(::getpgid(grandchild) == pid);
+  CHECK(lg::stack::live_group_members(pid).size() == 2);
 
-  runner.signal_group(*pid, SIGKILL);
-  CHECK(runner.wait_exit(*pid, 5000ms));
+  runner.signal_group(pid, SIGKILL);
+  CHECK(runner.wait_exit(pid, 5000ms));
   // The grandchild is not ours to reap: dead or a zombie both count as gone.
   CHECK(wait_until([&] { return !lg::stack::is_alive(grandchild); }));
-  CHECK(lg::stack::live_group_members(*pid).empty());
+  CHECK(lg::stack::live_group_members(pid).empty());
 }
 
 TEST_CASE("stdout and stderr are appended to the log, stdin is /dev/null, cwd is set", "[runner]") {
@@ -168,10 +176,8 @@ TEST_CASE("stdout and stderr are appended to the log, stdin is /dev/null, cwd is
   spec.log = dir.path() / "deep" / "er" / "talker.log";  // parent folders are created
   fs::create_directories(spec.log.parent_path());
   lg::test::write_file(spec.log, "from an earlier start\n");
-  auto pid = runner.spawn(spec);
-  REQUIRE(pid);
-  GroupGuard guard(&runner, *pid);
-  REQUIRE(runner.wait_exit(*pid, 5000ms));
+  auto [pid, guard] = spawn_guarded(runner, spec);
+  REQUIRE(runner.wait_exit(pid, 5000ms));
   CHECK(read_file(spec.log) ==
         "from an earlier start\nout\nerr\n" + fs::canonical(work).string() + "\n/dev/null\n");
 }
@@ -182,11 +188,10 @@ TEST_CASE("the child inherits no other file descriptor", "[runner]") {
   const int leak = ::fcntl(::open("/dev/null", O_RDONLY), F_DUPFD, 50);
   REQUIRE(leak >= 50);
   BoostProcessRunner runner;
-  auto pid = runner.spawn(shell_spec(dir.path(), "fds", "cd /proc/$$/fd && echo *"));
+  auto [pid, guard] =
+      spawn_guarded(runner, shell_spec(dir.path(), "fds", "cd /proc/$$/fd && echo *"));
   ::close(leak);
-  REQUIRE(pid);
-  GroupGuard guard(&runner, *pid);
-  REQUIRE(runner.wait_exit(*pid, 5000ms));
+  REQUIRE(runner.wait_exit(pid, 5000ms));
   const std::string fds = read_file(dir.path() / "log" / "fds.log");
   CHECK(fds.starts_with("0 1 2"));
   CHECK_THAT(fds, !Catch::Contains(std::to_string(leak)));
@@ -202,13 +207,11 @@ TEST_CASE("the child starts with no blocked or ignored signals", "[runner]") {
   ::sigaddset(&term, SIGTERM);
   ::pthread_sigmask(SIG_BLOCK, &term, nullptr);
   BoostProcessRunner runner;
-  auto pid = runner.spawn(shell_spec(dir.path(), "sleeper", "exec sleep 30"));
-  REQUIRE(pid);
-  GroupGuard guard(&runner, *pid);
-  CHECK(status_mask(*pid, "SigBlk") == 0);
-  CHECK((status_mask(*pid, "SigIgn") & (1ULL << (SIGPIPE - 1))) == 0);
-  runner.signal_group(*pid, SIGTERM);  // and so SIGTERM stops it
-  CHECK(runner.wait_exit(*pid, 5000ms));
+  auto [pid, guard] = spawn_guarded(runner, shell_spec(dir.path(), "sleeper", "exec sleep 30"));
+  CHECK(status_mask(pid, "SigBlk") == 0);
+  CHECK((status_mask(pid, "SigIgn") & (1ULL << (SIGPIPE - 1))) == 0);
+  runner.signal_group(pid, SIGTERM);  // and so SIGTERM stops it
+  CHECK(runner.wait_exit(pid, 5000ms));
 }
 
 TEST_CASE("spawn errors are values naming the service", "[runner]") {
@@ -305,11 +308,10 @@ TEST_CASE("clean_stale stops the recorded groups of a dead owner and removes the
   lg::test::write_file(run / "owner", std::to_string(dead) + " 1\n");
 
   BoostProcessRunner runner;
-  auto pid = runner.spawn(shell_spec(tmp.path(), "sleeper", "sleep 30 & echo $! > gc.pid; wait"));
-  REQUIRE(pid);
-  GroupGuard guard(&runner, *pid);
+  auto [pid, guard] =
+      spawn_guarded(runner, shell_spec(tmp.path(), "sleeper", "sleep 30 & echo $! > gc.pid; wait"));
   const int grandchild = pid_written_to(tmp.path() / "gc.pid");
-  REQUIRE(lg::stack::write_pids(run, {{"sleeper", *pid, start_ticks_of(*pid), SIGTERM}}));
+  REQUIRE(lg::stack::write_pids(run, {{"sleeper", pid, start_ticks_of(pid), SIGTERM}}));
 
   SECTION("a run left by a killed loadgen") {
     CHECK(lg::stack::find_stale(root) == std::vector<fs::path>{run});
@@ -330,9 +332,9 @@ TEST_CASE("clean_stale stops the recorded groups of a dead owner and removes the
   REQUIRE(cleaned[0].processes.size() == 1);
   CHECK(cleaned[0].processes[0].process.name == "sleeper");
   CHECK_FALSE(lg::stack::is_alive(grandchild));  // clean_stale waited for the whole group
-  CHECK(lg::stack::live_group_members(*pid).empty());
-  CHECK(runner.wait_exit(*pid, 1000ms));
-  const auto status = runner.exit_status(*pid);
+  CHECK(lg::stack::live_group_members(pid).empty());
+  CHECK(runner.wait_exit(pid, 1000ms));
+  const auto status = runner.exit_status(pid);
   REQUIRE(status);
   CHECK(WIFSIGNALED(*status));
   CHECK(WTERMSIG(*status) == SIGTERM);
@@ -343,20 +345,17 @@ TEST_CASE("stop_recorded escalates to SIGKILL and never signals a reused pid",
   TempDir tmp;
   BoostProcessRunner runner;
   // Ignores SIGTERM (a trap in the shell, inherited by nothing else): only SIGKILL works.
-  auto stubborn = runner.spawn(shell_spec(tmp.path(), "stubborn",
-                                          "trap '' TERM; echo > ready; "
-                                          "while :; do sleep 1; done"));
-  REQUIRE(stubborn);
-  GroupGuard stubborn_guard(&runner, *stubborn);
-  auto bystander = runner.spawn(shell_spec(tmp.path(), "bystander", "exec sleep 30"));
-  REQUIRE(bystander);
-  GroupGuard bystander_guard(&runner, *bystander);
+  auto [stubborn, stubborn_guard] = spawn_guarded(runner, shell_spec(tmp.path(), "stubborn",
+                                                                     "trap '' TERM; echo > ready; "
+                                                                     "while :; do sleep 1; done"));
+  auto [bystander, bystander_guard] =
+      spawn_guarded(runner, shell_spec(tmp.path(), "bystander", "exec sleep 30"));
   REQUIRE(wait_until([&] { return fs::exists(tmp.path() / "ready"); }));
 
   // The bystander is recorded with another start time: as if its pid had been reused.
   REQUIRE(lg::stack::write_pids(tmp.path(),
-                                {{"bystander", *bystander, start_ticks_of(*bystander) + 1, SIGTERM},
-                                 {"stubborn", *stubborn, start_ticks_of(*stubborn), SIGTERM}}));
+                                {{"bystander", bystander, start_ticks_of(bystander) + 1, SIGTERM},
+                                 {"stubborn", stubborn, start_ticks_of(stubborn), SIGTERM}}));
   auto stopped = lg::stack::stop_recorded(tmp.path(), 100ms);
   REQUIRE(stopped);
   REQUIRE(stopped->size() == 2);
@@ -364,6 +363,6 @@ TEST_CASE("stop_recorded escalates to SIGKILL and never signals a reused pid",
   CHECK((*stopped)[0].how == StopOutcome::How::kKilled);
   CHECK((*stopped)[1].process.name == "bystander");
   CHECK((*stopped)[1].how == StopOutcome::How::kGone);
-  CHECK(runner.running(*bystander));
-  CHECK(runner.wait_exit(*stubborn, 1000ms));
+  CHECK(runner.running(bystander));
+  CHECK(runner.wait_exit(stubborn, 1000ms));
 }

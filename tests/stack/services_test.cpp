@@ -43,10 +43,7 @@ using namespace lg::stack;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using Catch::Matchers::Contains;
-using lg::test::Poll;
-using lg::test::read_file;
-using lg::test::TempDir;
-using lg::test::wait_until;
+using namespace lg::test;  // the shared helpers of tests/support
 
 namespace {
 

@@ -15,9 +15,7 @@ using lg::stack::Layout;
 using lg::stack::ProcessSpec;
 using lg::stack::Supervisor;
 using lg::stack::SupervisorOptions;
-using lg::test::FakeClock;
-using lg::test::FakeRunner;
-using lg::test::TempDir;
+using namespace lg::test;  // the shared helpers of tests/support
 using namespace std::chrono_literals;
 using Names = std::vector<std::string>;
 
@@ -43,6 +41,16 @@ SupervisorOptions fake_time(FakeClock& clock, FakeRunner& runner) {
 }
 
 const auto always = [] { return true; };
+
+// Three services in their start order: the teardown tests expect them stopped in reverse.
+const Names kStack = {"mariadb", "fpm-1", "nginx-1"};
+
+// Starts each of `names` in order, each ready at once; the test stops if one does not start.
+void start_all(Supervisor& sup, const TempDir& dir, const Names& names) {
+  for (const auto& name : names) {
+    REQUIRE(sup.start(spec(dir, name), always, 1000ms));
+  }
+}
 
 Names names_in(const std::vector<lg::stack::ProcessStatus>& list) {
   Names out;
@@ -110,13 +118,11 @@ TEST_CASE("the destructor stops everything in reverse order", "[supervisor]") {
   FakeRunner runner;
   {
     Supervisor sup(runner, Layout{dir.path()});
-    for (const auto& name : {"mariadb", "fpm-1", "nginx-1"}) {
-      REQUIRE(sup.start(spec(dir, name), always, 1000ms));
-    }
+    start_all(sup, dir, kStack);
     CHECK(runner.signalled().empty());
   }
   CHECK(runner.signalled() == Names{"nginx-1", "fpm-1", "mariadb"});
-  for (const auto& name : {"mariadb", "fpm-1", "nginx-1"}) CHECK_FALSE(runner.alive(name));
+  for (const auto& name : kStack) CHECK_FALSE(runner.alive(name));
   CHECK(recorded_names(dir).empty());
 }
 
@@ -243,9 +249,7 @@ TEST_CASE("stop_all stops every process even when one survives SIGKILL", "[super
   TempDir dir;
   FakeRunner runner;
   Supervisor sup(runner, Layout{dir.path()});
-  for (const auto& name : {"mariadb", "fpm-1", "nginx-1"}) {
-    REQUIRE(sup.start(spec(dir, name), always, 1000ms));
-  }
+  start_all(sup, dir, kStack);
   runner.unkillable.insert("fpm-1");
   auto stopped = sup.stop_all();
   REQUIRE_FALSE(stopped);
