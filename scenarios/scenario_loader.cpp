@@ -111,8 +111,42 @@ void read_replicas(Reader& r, const json& rep, StackSpec& stack) {
   }
 }
 
+// {"enabled"?, "redirect"?}: given, the run goes over HTTPS unless "enabled" is false.
+void read_stack_tls(Reader& r, const json& v, StackTls& tls) {
+  const std::string ptr = "/stack/tls";
+  if (!r.object(v, ptr, "an object {\"enabled\", \"redirect\"}")) return;
+  tls.enabled = v.contains("enabled") ? r.boolean(v["enabled"], ptr + "/enabled", true) : true;
+  if (v.contains("redirect")) tls.redirect = r.boolean(v["redirect"], ptr + "/redirect", false);
+  tls.redirect = tls.redirect && tls.enabled;  // "enabled": false is as if absent
+}
+
+// {"enabled"?, "rate"?, "burst"?, "ceiling"?, "connections"?}: given, on unless disabled.
+void read_stack_limits(Reader& r, const json& v, StackLimits& l) {
+  const std::string ptr = "/stack/limits";
+  if (!r.object(v, ptr, "an object {\"rate\", \"burst\", \"ceiling\", \"connections\"}")) {
+    return;
+  }
+  l.enabled = v.contains("enabled") ? r.boolean(v["enabled"], ptr + "/enabled", true) : true;
+  const std::pair<const char*, std::uint32_t StackLimits::*> counts[] = {
+      {"rate", &StackLimits::rate},
+      {"burst", &StackLimits::burst},
+      {"ceiling", &StackLimits::ceiling},
+      {"connections", &StackLimits::connections}};
+  for (const auto& [key, member] : counts) {
+    if (!v.contains(key)) continue;
+    const std::uint64_t lo = member == &StackLimits::burst ? 0 : 1;
+    l.*member = static_cast<std::uint32_t>(r.integer(v[key], ptr + "/" + key, lo, 100'000));
+  }
+}
+
 void read_stack(Reader& r, const json& v, StackSpec& stack) {
-  if (!r.object(v, "/stack", "an object {\"replicas\", \"fpm_children\", \"autoscaler\"}")) return;
+  if (!r.object(v, "/stack",
+                "an object {\"replicas\", \"fpm_children\", \"autoscaler\", \"tls\", "
+                "\"limits\"}")) {
+    return;
+  }
+  if (v.contains("tls")) read_stack_tls(r, v["tls"], stack.tls);
+  if (v.contains("limits")) read_stack_limits(r, v["limits"], stack.limits);
   if (v.contains("replicas")) read_replicas(r, v["replicas"], stack);
   if (v.contains("fpm_children")) {
     stack.fpm_children =
@@ -344,7 +378,10 @@ void read_scenario(Reader& r, const json& doc, const std::filesystem::path& base
   }
   if (doc.contains("timeout")) read_timeout(r, doc["timeout"], plan);
   if (doc.contains("keepalive")) plan.keepalive = r.boolean(doc["keepalive"], "/keepalive", true);
-  if (doc.contains("tls")) detail::read_tls(r, doc["tls"], base_dir, plan);  // after the target
+  if (doc.contains("tls")) {  // after the target and the stack: is it HTTPS?
+    const bool https = plan.target.tls || (sc.stack && sc.stack->tls.enabled);
+    detail::read_tls(r, doc["tls"], base_dir, https, plan);
+  }
   if (doc.contains("connections")) {
     plan.connections =
         static_cast<std::uint32_t>(r.integer(doc["connections"], "/connections", 1, 100'000));

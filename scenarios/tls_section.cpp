@@ -29,7 +29,8 @@ TlsVersion version(Reader& r, const json& v, const std::string& ptr) {
 
 }  // namespace
 
-void read_tls(Reader& r, const json& v, const std::filesystem::path& base_dir, RunPlan& plan) {
+void read_tls(Reader& r, const json& v, const std::filesystem::path& base_dir, bool https,
+              RunPlan& plan) {
   if (!v.is_object()) {
     r.error("/tls", "expected an object such as {\"ca_file\": \"ca.pem\"}, got " + Reader::show(v));
     return;
@@ -59,8 +60,9 @@ void read_tls(Reader& r, const json& v, const std::filesystem::path& base_dir, R
                 "\"",
             {"/tls/max_version"});
   }
-  if (!plan.target.tls && !tls_option_in_use(t).empty()) {
-    r.error("/tls", "TLS options need an https:// /target", {"/target"});
+  if (!https && !tls_option_in_use(t).empty()) {
+    r.error("/tls", "TLS options need an https:// /target, or /stack/tls for the embedded stack",
+            {"/target"});
   }
 }
 

@@ -11,7 +11,9 @@ namespace lg::scenarios::detail {
 
 // Reads `v` (the value of "/tls") into plan.tls. Relative file names are taken from
 // `base_dir` (the scenario file's folder), so that a scenario and its certificates move
-// together. Call after the target was read: TLS options on an http:// target are an error.
-void read_tls(Reader& r, const json& v, const std::filesystem::path& base_dir, RunPlan& plan);
+// together. `https`: the run speaks TLS (an https:// target, or the embedded stack with
+// /stack/tls); TLS options otherwise are an error.
+void read_tls(Reader& r, const json& v, const std::filesystem::path& base_dir, bool https,
+              RunPlan& plan);
 
 }  // namespace lg::scenarios::detail

@@ -29,9 +29,14 @@ constexpr milliseconds kPoll{20};
 constexpr std::uint16_t kFirstBase = 18000;
 constexpr std::uint32_t kPortTries = 200;
 
-bool http_ok(std::uint16_t port, const char* path) {
+// The status of GET path on 127.0.0.1:port, or -1 when there was no response.
+int http_status(std::uint16_t port, const char* path) {
   auto r = http_get("127.0.0.1", port, path, kProbeTimeout);
-  return r && r->status == 200;
+  return r ? r->status : -1;
+}
+
+bool http_ok(std::uint16_t port, const char* path) {
+  return http_status(port, path) == 200;
 }
 
 // Polls `ok` every 20 ms until it holds or `deadline` passes (bring-up only, never a test).
@@ -137,8 +142,8 @@ std::expected<void, std::string> EmbeddedStack::bring_up() {
   times_.mariadb_ready = since_start();
   const auto& api = api_;
   if (auto r = start_service(
-          *supervisor_, haproxy_spec(bin_, layout_, ports_, options_.max_replicas), options_.detach,
-          [&api] { return api.show_info().has_value(); }, kServiceDeadline);
+          *supervisor_, haproxy_spec(bin_, layout_, ports_, options_.max_replicas, options_.front),
+          options_.detach, [&api] { return api.show_info().has_value(); }, kServiceDeadline);
       !r) {
     return r;
   }
@@ -153,11 +158,15 @@ std::expected<void, std::string> EmbeddedStack::bring_up() {
     }
   }
   times_.replicas_ready = since_start();
+  // The probe speaks plain HTTP only: with the redirect on, the 308 proves HAProxy answers
+  // there, and the replicas proved themselves healthy above.
   const auto port = ports_.haproxy();
-  if (!wait_for([port] { return http_ok(port, "/api/item?id=1"); }, kServiceDeadline)) {
-    return std::unexpected("stack: no 200 for GET /api/item?id=1 through HAProxy on port " +
-                           std::to_string(port) + " within 10 s (logs in " +
-                           layout_.logs().string() + ")");
+  const int want = options_.front.redirect ? 308 : 200;
+  if (!wait_for([port, want] { return http_status(port, "/api/item?id=1") == want; },
+                kServiceDeadline)) {
+    return std::unexpected(
+        "stack: no " + std::to_string(want) + " for GET /api/item?id=1 through HAProxy on port " +
+        std::to_string(port) + " within 10 s (logs in " + layout_.logs().string() + ")");
   }
   times_.first_200 = since_start();
   return write_info();
@@ -239,7 +248,8 @@ std::expected<void, std::string> EmbeddedStack::remove_replica(milliseconds drai
 
 std::expected<void, std::string> EmbeddedStack::write_info(const char* state) const {
   std::ostringstream out;
-  out << "url=" << url() << "\nstats=" << stats_url() << "\nbase_port=" << ports_.base
+  out << "url=" << url() << "\nhttps_url=" << https_url() << "\ncert=" << tls_cert().string()
+      << "\nstats=" << stats_url() << "\nbase_port=" << ports_.base
       << "\nmax_replicas=" << options_.max_replicas << "\nstate=" << state
       << "\nautoscaler=" << (options_.autoscaler_args.empty() ? 0 : 1) << "\nreplicas=";
   const auto active = replicas();
@@ -259,6 +269,10 @@ std::expected<void, std::string> EmbeddedStack::write_info(const char* state) co
 
 std::string EmbeddedStack::url() const {
   return "http://127.0.0.1:" + std::to_string(ports_.haproxy());
+}
+
+std::string EmbeddedStack::https_url() const {
+  return "https://127.0.0.1:" + std::to_string(ports_.https());
 }
 
 std::string EmbeddedStack::stats_url() const {

@@ -35,6 +35,7 @@ struct StackOptions {
   // Non-empty: the autoscaler process (loadgen-autoscaler) owns the replicas, starting with
   // `replicas` of them; these are its knob flags (e.g. {"--check-interval", "2s"}).
   std::vector<std::string> autoscaler_args;
+  FrontendOptions front;  // HAProxy's redirect to HTTPS and per-IP limits (off by default)
 };
 
 // Where loadgen-autoscaler is: $LG_AUTOSCALER, else the one built with this loadgen.
@@ -46,7 +47,8 @@ struct BringUpTimes {
   std::chrono::milliseconds mariadb_ready{0};
   std::chrono::milliseconds haproxy_ready{0};
   std::chrono::milliseconds replicas_ready{0};  // started, healthy and enabled in HAProxy
-  std::chrono::milliseconds first_200{0};       // GET /api/item?id=1 through HAProxy
+  std::chrono::milliseconds first_200{0};       // GET /api/item?id=1 through HAProxy (plain
+                                                // HTTP; with the redirect, its 308)
   bool template_created = false;                // a cold MariaDB initialisation happened
 };
 
@@ -61,6 +63,9 @@ class EmbeddedStack {
   EmbeddedStack& operator=(const EmbeddedStack&) = delete;
 
   std::string url() const;        // http://127.0.0.1:<haproxy port>
+  std::string https_url() const;  // https://127.0.0.1:<https port>
+  // The certificate HAProxy serves on https_url(): a client's CA file (`--ca-file`).
+  std::filesystem::path tls_cert() const { return layout_.tls_cert(); }
   std::string stats_url() const;  // the HAProxy stats page
   const Layout& layout() const { return layout_; }
   const Ports& ports() const { return ports_; }

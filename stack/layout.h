@@ -14,6 +14,7 @@ struct Ports {
   std::uint16_t stats() const { return base + 1; }       // HAProxy stats page and /metrics
   std::uint16_t mariadb() const { return base + 2; }     // MariaDB TCP (also a unix socket)
   std::uint16_t autoscaler() const { return base + 3; }  // the autoscaler's /health, /metrics
+  std::uint16_t https() const { return base + 4; }       // HAProxy's TLS frontend
   std::uint16_t replica(std::uint32_t i) const {         // replica i's nginx, i >= 1
     return static_cast<std::uint16_t>(base + 10 + i);
   }
@@ -28,6 +29,12 @@ struct Layout {
   std::filesystem::path mysql_socket() const { return dir / "mysql.sock"; }
   std::filesystem::path haproxy_dir() const { return dir / "haproxy"; }
   std::filesystem::path haproxy_socket() const { return dir / "haproxy" / "admin.sock"; }
+  // The certificate made at bring-up (tls_cert.h): what a client trusts, its key (0600), and
+  // both in one file for HAProxy's `crt` (0600).
+  std::filesystem::path tls_dir() const { return dir / "tls"; }
+  std::filesystem::path tls_cert() const { return tls_dir() / "cert.pem"; }
+  std::filesystem::path tls_key() const { return tls_dir() / "key.pem"; }
+  std::filesystem::path haproxy_pem() const { return tls_dir() / "haproxy.pem"; }
   std::filesystem::path replica_dir(std::uint32_t i) const {
     return dir / ("replica-" + std::to_string(i));
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "stack/services_util.h"
+#include "stack/tls_cert.h"
 
 namespace lg::stack {
 
@@ -250,6 +251,7 @@ std::expected<ProcessSpec, std::string> nginx_spec(const Binaries& bin, const La
 
 std::expected<ProcessSpec, std::string> haproxy_spec(const Binaries& bin, const Layout& layout,
                                                      const Ports& ports, std::uint32_t max_replicas,
+                                                     const FrontendOptions& front,
                                                      const fs::path& assets_dir) {
   if (max_replicas < 1 || max_replicas > kMaxReplicas) {
     return std::unexpected("stack: max replicas must be 1.." + std::to_string(kMaxReplicas) +
@@ -260,12 +262,21 @@ std::expected<ProcessSpec, std::string> haproxy_spec(const Binaries& bin, const 
     return std::unexpected(ok.error());
   }
   if (auto ok = detail::create_dirs(layout.haproxy_dir()); !ok) return std::unexpected(ok.error());
+  if (auto ok = make_self_signed({layout.tls_cert(), layout.tls_key(), layout.haproxy_pem()});
+      !ok) {
+    return std::unexpected(ok.error());
+  }
   const fs::path conf = layout.haproxy_dir() / "haproxy.cfg";
   const Vars vars{
       {"ADMIN_SOCKET", layout.haproxy_socket().string()},
       {"PORT", std::to_string(ports.haproxy())},
       {"STATS_PORT", std::to_string(ports.stats())},
       {"MAX_REPLICAS", std::to_string(max_replicas)},
+      {"HTTPS_PORT", std::to_string(ports.https())},
+      {"TLS_PEM", layout.haproxy_pem().string()},
+      {"HTTP_RULES", http_frontend_rules(front, ports.https())},
+      {"HTTPS_RULES", https_frontend_rules(front)},
+      {"LIMITS_TABLE", limits_table(front.limits)},
   };
   if (auto ok = detail::render_template(assets_dir / "config" / "haproxy.cfg.in", conf, vars);
       !ok) {

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <string>
 
+#include "stack/haproxy_frontends.h"
 #include "stack/layout.h"
 #include "stack/process_spec.h"
 
@@ -95,11 +96,14 @@ std::expected<ProcessSpec, std::string> nginx_spec(
     const Binaries& bin, const Layout& layout, const Ports& ports, std::uint32_t i,
     const std::filesystem::path& assets_dir = default_assets_dir());
 
-// HAProxy: frontend on ports.haproxy(), stats page and /metrics on ports.stats(), backend
-// be_web with slots web1..web<max_replicas> (disabled, 127.0.0.1:1) for the runtime API to
-// point at replicas; admin socket layout.haproxy_socket(). Stop: SIGTERM.
+// HAProxy: plain HTTP on ports.haproxy(), HTTPS on ports.https() with a certificate made
+// now (layout.tls_*()), the rules of `front` on both (haproxy_frontends.h), stats page and
+// /metrics on ports.stats(), backend be_web with slots web1..web<max_replicas> (disabled,
+// 127.0.0.1:1) for the runtime API to point at replicas; admin socket
+// layout.haproxy_socket(). Stop: SIGTERM.
 std::expected<ProcessSpec, std::string> haproxy_spec(
     const Binaries& bin, const Layout& layout, const Ports& ports, std::uint32_t max_replicas,
+    const FrontendOptions& front = {},
     const std::filesystem::path& assets_dir = default_assets_dir());
 
 // Readiness: the unix socket accepts a connection (a stale socket file left by a killed

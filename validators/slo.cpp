@@ -11,6 +11,7 @@
 namespace lg::validators {
 namespace {
 
+using detail::error_kinds_accepted;
 using detail::Family;
 using detail::family_of;
 using detail::fmt_number;
@@ -23,9 +24,6 @@ constexpr std::string_view kMetricsAccepted =
     "scale_gap, scale_gap.min, scale_gap.max, scale_gap.mean, scale_errors, balance, unhealthy, "
     "unhealthy.max";
 constexpr std::string_view kOpsAccepted = "<, <=, >, >=, ==, !=, within [LOW, HIGH]";
-constexpr std::string_view kKindsAccepted =
-    "connect, timeout, read, write, parse, http_4xx, http_5xx";
-
 std::string quoted(std::string_view s) {
   return "\"" + std::string(s) + "\"";
 }
@@ -185,7 +183,7 @@ class Parser {
           return {};
         }
       }
-      return fail(sb, "unknown error kind " + quoted(k), kKindsAccepted);
+      return fail(sb, "unknown error kind " + quoted(k), error_kinds_accepted());
     }
     auto a = aggregation(slo.metric);
     if (!a) return std::unexpected(a.error());

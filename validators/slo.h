@@ -155,7 +155,7 @@ std::string_view op_text(Op op);
 // "p95", "p99.9", "max", "mean", "min", "rate", "count", "each".
 std::string aggregation_name(const Aggregation& a);
 // The aggregations a metric accepts, for messages: e.g. "p<N>, p(<N>), median, max, min, mean".
-std::string_view accepted_aggregations(Metric m);
+std::string accepted_aggregations(Metric m);
 // The limit in the metric's units for reports: "1.00s", "5%", "100/s", "0", "[2, 10]".
 std::string format_limit(const Slo& slo);
 // A value of the metric in its units, as format_limit prints it.

@@ -80,4 +80,7 @@ inline std::optional<AggKind> default_time_agg(Metric m) {
 // A number in up to `precision` significant digits, without trailing zeros.
 std::string fmt_number(double v, int precision = 6);
 
+// "connect, tls, ..., http_5xx": every error kind an SLO may name, from core's own list.
+std::string error_kinds_accepted();
+
 }  // namespace lg::validators::detail

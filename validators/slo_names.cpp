@@ -16,8 +16,17 @@ std::string fmt_number(double v, int precision) {
   return o.str();
 }
 
+std::string error_kinds_accepted() {
+  std::string out;
+  for (std::size_t n = 0; n < kErrorKinds; ++n) {
+    out += (n ? ", " : "") + std::string(error_kind_name(static_cast<ErrorKind>(n)));
+  }
+  return out;
+}
+
 }  // namespace detail
 
+using detail::error_kinds_accepted;
 using detail::Family;
 using detail::family_of;
 using detail::fmt_number;
@@ -56,7 +65,7 @@ std::string aggregation_name(const Aggregation& a) {
   return "?";
 }
 
-std::string_view accepted_aggregations(Metric m) {
+std::string accepted_aggregations(Metric m) {
   if (m == Metric::kScaleGap) return "none (min), min, max, mean";
   if (m == Metric::kUnhealthy) return "none (max), max";
   switch (family_of(m)) {
@@ -69,8 +78,7 @@ std::string_view accepted_aggregations(Metric m) {
     case Family::kRps:
       return "none (it is a rate already)";
     case Family::kCount:
-      return m == Metric::kErrors ? "none (a count), or an error kind: connect, timeout, read, "
-                                    "write, parse, http_4xx, http_5xx"
+      return m == Metric::kErrors ? "none (a count), or an error kind: " + error_kinds_accepted()
                                   : "none (it is a count)";
     case Family::kReplicas:
       return "none (every second's reading), min, max, mean";
@@ -82,7 +90,7 @@ std::expected<void, std::string> check_slo(const Slo& slo) {
   const std::string name(metric_name(slo.metric));
   const auto bad_agg = [&]() -> std::expected<void, std::string> {
     return std::unexpected("aggregation \"" + aggregation_name(slo.agg) + "\" does not suit " +
-                           name + "; accepted: " + std::string(accepted_aggregations(slo.metric)));
+                           name + "; accepted: " + accepted_aggregations(slo.metric));
   };
   const AggKind k = slo.agg.kind;
   switch (family_of(slo.metric)) {

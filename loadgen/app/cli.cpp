@@ -362,6 +362,9 @@ std::expected<Command, std::string> parse_stack_args(const std::vector<std::stri
            }});
     }
   }
+  if (st.action == StackCommand::Action::kUp) {
+    t.flags.push_back(switch_flag({"--redirect-https"}, [&st] { st.redirect_https = true; }));
+  }
   if (auto parsed = cli::parse(t, std::span(args).subspan(2)); !parsed)
     return std::unexpected(parsed.error());
   if (st.replicas > st.max_replicas) {
@@ -529,6 +532,9 @@ Usage:
   loadgen URL --rate R/s --connections N [...]         open loop over N connections opened
                                                        at start and kept open
   loadgen stack up [--replicas N] [--max-replicas N] [--fpm-children N] [--base-port P]
+                   [--redirect-https]                  prints its HTTP and HTTPS URLs and the
+                                                       certificate to trust; --redirect-https:
+                                                       plain HTTP answers 308 to HTTPS
   loadgen stack status|down [--run-dir DIR]            the embedded stack, by hand: status
                                                        exits 3 if a service is not running;
                                                        down removes DIR only if it is a

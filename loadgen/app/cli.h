@@ -53,6 +53,7 @@ struct StackCommand {
   std::uint32_t max_replicas = 10;  // up: HAProxy slots
   std::uint32_t fpm_children = 4;   // up: PHP-FPM workers per replica
   std::uint16_t base_port = 0;      // up: first port of the block (0 = first free block)
+  bool redirect_https = false;      // up: plain HTTP answers 308 to the HTTPS frontend
   std::string run_dir;              // down/status: which run (default: the only one running)
 };
 

@@ -119,17 +119,24 @@ std::expected<std::unique_ptr<stack::EmbeddedStack>, int> stack_for(const StackS
   o.max_replicas = spec.max_replicas;
   o.fpm_children = spec.fpm_children;
   if (spec.autoscaler_enabled) o.autoscaler_args = spec.autoscaler.to_args();
+  o.front = {spec.tls.redirect, spec.limits};
   if (!quiet) std::fprintf(stderr, "loadgen: bringing up the embedded stack...\n");
   auto s = stack::EmbeddedStack::up(o);
   if (!s) {
     std::cerr << "loadgen: " << s.error() << '\n';
     return std::unexpected(kExitEnvironment);
   }
-  auto url = parse_url((*s)->url());
+  // stack.tls: the run goes to HAProxy's HTTPS frontend and trusts the certificate it made
+  // (unless the scenario names its own CA file or skips verification).
+  auto url = parse_url(spec.tls.enabled ? (*s)->https_url() : (*s)->url());
   plan.target = url->target;
+  if (spec.tls.enabled && plan.tls.ca_file.empty() && !plan.tls.insecure) {
+    plan.tls.ca_file = (*s)->tls_cert().string();
+  }
   if (!quiet) {
     std::fprintf(stderr, "loadgen: stack up in %lld ms at %s (stats %s, run dir %s)\n",
-                 static_cast<long long>((*s)->times().first_200.count()), (*s)->url().c_str(),
+                 static_cast<long long>((*s)->times().first_200.count()),
+                 (spec.tls.enabled ? (*s)->https_url() : (*s)->url()).c_str(),
                  (*s)->stats_url().c_str(), (*s)->layout().dir.c_str());
   }
   return std::move(*s);

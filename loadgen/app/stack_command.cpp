@@ -18,6 +18,7 @@ int up(const StackCommand& cmd) {
   o.max_replicas = cmd.max_replicas;
   o.fpm_children = cmd.fpm_children;
   o.base_port = cmd.base_port;
+  o.front.redirect = cmd.redirect_https;
   o.detach = true;
   std::fprintf(stderr, "loadgen: bringing up the stack (%u replicas)...\n", o.replicas);
   auto s = stack::EmbeddedStack::up(o);
@@ -30,8 +31,10 @@ int up(const StackCommand& cmd) {
     return kExitEnvironment;
   }
   const auto& t = (*s)->times();
-  std::cout << "url       " << (*s)->url() << "\nstats     " << (*s)->stats_url() << "\nrun dir   "
-            << (*s)->layout().dir.string() << "\nup in     " << t.first_200.count() << " ms ("
+  std::cout << "url       " << (*s)->url() << "\nhttps     " << (*s)->https_url() << "\ntrust     "
+            << (*s)->tls_cert().string() << " (--ca-file: the certificate HAProxy serves)"
+            << "\nstats     " << (*s)->stats_url() << "\nrun dir   " << (*s)->layout().dir.string()
+            << "\nup in     " << t.first_200.count() << " ms ("
             << (t.template_created ? "cold" : "warm")
             << " database)\nstop with loadgen stack down\n";
   return kExitPass;

@@ -79,6 +79,10 @@ std::optional<StackSpec> read_stack(JsonWalker& w, const JsonNode& n) {
   if (!w.present(n) || !w.boolean(w.field(n, "enabled"))) return std::nullopt;
   read_fields(w, n, s, kStackFields);
   read_autoscaler(w, w.field(n, "autoscaler"), s);
+  if (const auto t = w.optional(n, "tls"); w.present(t)) read_fields(w, t, s.tls, kStackTlsFields);
+  if (const auto l = w.optional(n, "limits"); w.present(l)) {
+    read_fields(w, l, s.limits, kStackLimitsFields);
+  }
   return s;
 }
 

@@ -38,6 +38,16 @@ inline constexpr Field<StackSpec> kStackFields[] = {{"min_replicas", &StackSpec:
                                                     {"max_replicas", &StackSpec::max_replicas},
                                                     {"fpm_children", &StackSpec::fpm_children}};
 
+// /scenario/stack/tls and /scenario/stack/limits (absent in results before HTTPS).
+inline constexpr Field<StackTls> kStackTlsFields[] = {{"enabled", &StackTls::enabled},
+                                                      {"redirect", &StackTls::redirect}};
+inline constexpr Field<StackLimits> kStackLimitsFields[] = {
+    {"enabled", &StackLimits::enabled},
+    {"rate", &StackLimits::rate},
+    {"burst", &StackLimits::burst},
+    {"ceiling", &StackLimits::ceiling},
+    {"connections", &StackLimits::connections}};
+
 // /checks/N.
 inline constexpr Field<validators::Check> kCheckFields[] = {
     {"name", &validators::Check::name},         {"scope", &validators::Check::scope},

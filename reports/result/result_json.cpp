@@ -87,6 +87,8 @@ json stack_json(const std::optional<StackSpec>& spec) {
   const StackSpec s = spec.value_or(StackSpec{});
   json j = {{"enabled", spec.has_value()}, {"autoscaler", autoscaler_json(s)}};
   write_fields(j, s, kStackFields);
+  write_fields(j["tls"], s.tls, kStackTlsFields);
+  write_fields(j["limits"], s.limits, kStackLimitsFields);
   return j;
 }
 

@@ -239,6 +239,28 @@ TEST_CASE("scenario: each mistake is one error with the file, the pointer and th
       {"stack fpm_children zero",
        R"({"schema_version": 1, "stack": {"fpm_children": 0}, "steps": [{"users": 1, "duration": "1s"}]})",
        "/stack/fpm_children", "0"},
+      {"stack tls unknown key",
+       R"({"schema_version": 1, "stack": {"tls": {"redirects": true}}, "steps": [{"users": 1, "duration": "1s"}]})",
+       "/stack/tls/redirects", "unknown key"},
+      {"stack tls redirect not a boolean",
+       R"({"schema_version": 1, "stack": {"tls": {"redirect": 1}}, "steps": [{"users": 1, "duration": "1s"}]})",
+       "/stack/tls/redirect", "1"},
+      {"stack limits rate zero",
+       R"({"schema_version": 1, "stack": {"limits": {"rate": 0}}, "steps": [{"users": 1, "duration": "1s"}]})",
+       "/stack/limits/rate", "0"},
+      {"stack limits connections too many",
+       R"({"schema_version": 1, "stack": {"limits": {"connections": 100001}}, "steps": [{"users": 1, "duration": "1s"}]})",
+       "/stack/limits/connections", "100001"},
+      {"stack limits not an object",
+       R"({"schema_version": 1, "stack": {"limits": true}, "steps": [{"users": 1, "duration": "1s"}]})",
+       "/stack/limits", "true"},
+      {"tls on the stack without stack.tls",
+       R"({"schema_version": 1, "stack": {}, "tls": {"resume": false}, "steps": [{"users": 1, "duration": "1s"}]})",
+       "/tls", "/stack/tls"},
+      {"tls with stack.tls disabled",
+       R"({"schema_version": 1, "stack": {"tls": {"enabled": false}}, "tls": {"resume": false},
+           "steps": [{"users": 1, "duration": "1s"}]})",
+       "/tls", "/stack/tls"},
       {"target ftp", scenario(R"("target": "ftp://h")"), "/target", "ftp://h"},
       {"tls on http", scenario(R"("tls": {"insecure": true})"), "/tls", "https://"},
       {"tls version", scenario(R"("target": "https://h", "tls": {"min_version": "1.4"})"),
@@ -496,4 +518,37 @@ TEST_CASE("scenario: tls and keepalive are read, files relative to the scenario'
   CHECK_FALSE(plain->run.tls.insecure);
   CHECK(plain->run.tls.resume);
   CHECK(plain->run.target.port == 443);
+}
+
+TEST_CASE("scenario: stack.tls and stack.limits, their defaults, and /tls on the stack",
+          "[scenario]") {
+  const auto on = lg::scenarios::parse_scenario(
+      R"({"schema_version": 1, "stack": {"tls": {}, "limits": {"rate": 7}},
+          "tls": {"resume": false}, "steps": [{"users": 1, "duration": "1s"}]})",
+      "s.json");
+  INFO((on ? std::string() : on.error().to_string()));
+  REQUIRE(on.has_value());
+  REQUIRE(on->stack.has_value());
+  CHECK(on->stack->tls.enabled);
+  CHECK_FALSE(on->stack->tls.redirect);
+  CHECK(on->stack->limits.enabled);
+  CHECK(on->stack->limits.rate == 7);
+  CHECK(on->stack->limits.burst == 20);  // the defaults fill what is not given
+  CHECK(on->stack->limits.ceiling == 100);
+  CHECK(on->stack->limits.connections == 10);
+  CHECK_FALSE(on->run.tls.resume);  // /tls applies to the stack's HTTPS frontend
+
+  const auto off = lg::scenarios::parse_scenario(
+      R"({"schema_version": 1, "stack": {"tls": {"enabled": false, "redirect": true},
+          "limits": {"enabled": false}}, "steps": [{"users": 1, "duration": "1s"}]})",
+      "s.json");
+  REQUIRE(off.has_value());
+  CHECK_FALSE(off->stack->tls.enabled);
+  CHECK_FALSE(off->stack->tls.redirect);  // disabled is as if absent: no redirect either
+  CHECK_FALSE(off->stack->limits.enabled);
+  const auto none = lg::scenarios::parse_scenario(
+      R"({"schema_version": 1, "stack": {}, "steps": [{"users": 1, "duration": "1s"}]})", "s.json");
+  REQUIRE(none.has_value());
+  CHECK_FALSE(none->stack->tls.enabled);
+  CHECK_FALSE(none->stack->limits.enabled);
 }

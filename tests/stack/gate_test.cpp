@@ -91,3 +91,53 @@ TEST_CASE("gate: an endpoint that errors fails the error-rate check and exits 1"
   for (const auto& f : failed) CHECK(f.starts_with("error_rate < 0.05@"));
   CHECK(o.out.find("FAILED error_rate < 0.05 (run)") != std::string::npos);
 }
+
+TEST_CASE("gate: smoke-tls.json passes over HAProxy's HTTPS frontend, trusting its certificate",
+          "[stack]") {
+  TempDir tmp;
+  const auto o = run_scenario(tmp, "scenarios/smoke-tls.json");
+  INFO(o.out);
+  CHECK(o.code == 0);
+  CHECK(o.result["passed"] == true);
+  for (const auto& c : o.result["checks"]) {
+    INFO(c.dump());
+    CHECK(c["passed"] == true);
+  }
+  CHECK(o.result["scenario"]["target"].get<std::string>().starts_with("https://127.0.0.1:"));
+  CHECK(o.result["scenario"]["stack"]["tls"]["enabled"] == true);
+  CHECK(o.result["scenario"]["stack"]["tls"]["redirect"] == true);
+  const auto& s = o.result["summary"];
+  // Every connection did a handshake; keep-alive means far fewer of them than requests.
+  CHECK(s["handshakes"].get<std::uint64_t>() >= 1);
+  CHECK(s["handshakes"] == s["connects"]);
+  CHECK(s["handshakes"].get<std::uint64_t>() * 20 < s["completed"].get<std::uint64_t>());
+  CHECK(s["errors"]["tls"] == 0);
+  CHECK(s["completed"] == s["scheduled"]);
+}
+
+TEST_CASE("gate: rate-limit.json: no 429 below the per-IP rate, 429s above it, nothing else",
+          "[stack]") {
+  TempDir tmp;
+  const auto o = run_scenario(tmp, "scenarios/rate-limit.json");
+  INFO(o.out);
+  CHECK(o.code == 0);
+  const auto& limits = o.result["scenario"]["stack"]["limits"];
+  REQUIRE(limits["enabled"] == true);
+  const double rate = limits["rate"].get<double>();
+  const double burst = limits["burst"].get<double>();
+  const auto& steps = o.result["steps"];
+  REQUIRE(steps.size() == 2);
+  // Step 1 asks for less than the rate: all of it is served.
+  CHECK(steps[0]["errors"]["http_429"] == 0);
+  CHECK(steps[0]["completed"] == steps[0]["scheduled"]);
+  // Step 2 asks for 3x the rate: about the rate is served (at most rate + burst in any
+  // second), the rest is refused with 429 and nothing fails otherwise.
+  const auto& s2 = steps[1];
+  const double seconds = s2["end_s"].get<double>() - s2["start_s"].get<double>();
+  const double served = s2["completed"].get<double>() / seconds;
+  CHECK(served >= 0.75 * rate);
+  CHECK(served <= rate + burst);
+  CHECK(s2["errors"]["http_429"].get<double>() >= 0.4 * s2["scheduled"].get<double>());
+  CHECK(s2["completed"].get<std::uint64_t>() + s2["errors"]["http_429"].get<std::uint64_t>() ==
+        s2["scheduled"].get<std::uint64_t>());
+}

@@ -375,6 +375,15 @@ TEST_CASE("services: every rendered config passes its binary's own check", "[sta
   CHECK_THAT(cfg_text, Contains("bind 127.0.0.1:" + std::to_string(ports.haproxy())));
   CHECK_THAT(cfg_text, Contains("stats socket " + layout.haproxy_socket().string()));
   check_ok({bin.haproxy.string(), "-c", "-f", cfg.string()}, tmp.path() / "haproxy-check.txt");
+  // With the redirect and the limits on too (a rule HAProxy rejects would only show at start).
+  FrontendOptions front;
+  front.redirect = true;
+  front.limits.enabled = true;
+  value_or_fail(haproxy_spec(bin, layout, ports, 10, front));
+  const std::string full_text = read_file(cfg);
+  CHECK_THAT(full_text, Contains("bind 127.0.0.1:" + std::to_string(ports.https()) + " ssl crt"));
+  CHECK_THAT(full_text, Contains("stick-table type ip"));
+  check_ok({bin.haproxy.string(), "-c", "-f", cfg.string()}, tmp.path() / "haproxy-check2.txt");
 
   const fs::path dir = layout.replica_dir(2);
   const std::string nginx_text = read_file(dir / "nginx.conf");
@@ -445,7 +454,7 @@ TEST_CASE("services: specs refuse what would break a config", "[stack]") {
     const fs::path assets = tmp.path() / "assets";
     fs::create_directories(assets / "config");
     std::ofstream(assets / "config" / "haproxy.cfg.in") << "global\n  maxconn @NO_SUCH_VAR@\n";
-    auto spec = haproxy_spec(bin, layout, ports, 2, assets);
+    auto spec = haproxy_spec(bin, layout, ports, 2, {}, assets);
     REQUIRE_FALSE(spec.has_value());
     CHECK_THAT(spec.error(), Contains("@NO_SUCH_VAR@"));
   }

@@ -59,6 +59,13 @@ TEST_CASE("slo: within keeps both bounds and error kinds are typed", "[slo]") {
   CHECK(*e->error_kind == lg::ErrorKind::kHttp5xx);
   CHECK(e->text == "errors.http_5xx == 0");
   CHECK_FALSE(parse_slo("errors == 0")->error_kind.has_value());
+  // Every kind core counts can be named, the newest included.
+  for (std::size_t n = 0; n < lg::kErrorKinds; ++n) {
+    const auto kind = static_cast<lg::ErrorKind>(n);
+    const auto k = parse_slo("errors." + std::string(lg::error_kind_name(kind)) + " > 0");
+    REQUIRE(k.has_value());
+    CHECK(*k->error_kind == kind);
+  }
 }
 
 TEST_CASE("slo: bad expressions name the text, the column and what is accepted", "[slo]") {
@@ -76,8 +83,8 @@ TEST_CASE("slo: bad expressions name the text, the column and what is accepted",
       {"latency < 1s", "at column 8: latency needs an aggregation (e.g. latency.p95)"},
       {"service.foo < 1s", "at column 9: unknown aggregation \"foo\" for service; accepted: p<N>"},
       {"errors.http_6xx == 0",
-       "at column 8: unknown error kind \"http_6xx\"; accepted: connect, "
-       "timeout, read, write, parse, http_4xx, http_5xx"},
+       "at column 8: unknown error kind \"http_6xx\"; accepted: connect, tls, "
+       "timeout, read, write, parse, http_4xx, http_429, http_5xx"},
       {"p(101) < 1s", "at column 1: percentile 101 is above 100"},
       {"p(99 < 1s", "at column 5: expected \")\" to close the percentile"},
       {"p95 1s",
