@@ -33,6 +33,7 @@ class PreciseTimer {
   Callback cb_ = nullptr;
   void* data_ = nullptr;
   bool open_ = false;
+  bool set_ = false;  // arm_at or disarm ran since the last wake-up (its readiness is cleared)
 };
 
 }  // namespace lg::engine

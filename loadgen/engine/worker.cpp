@@ -47,6 +47,15 @@ std::uint64_t ms_until(std::int64_t target_ns, std::int64_t now_ns) {
   return static_cast<std::uint64_t>((target_ns - now_ns + 999'999) / 1'000'000);
 }
 
+// The pacer's wake-up budget: each wake-up (at the earliest due arrival, to the microsecond)
+// also sends every arrival due within this much after it, so at high rates one wake-up serves
+// several arrivals (at 20,000/s about 10) instead of one each: fewer epoll/timerfd round
+// trips per request. Such an arrival goes out at most this early; its latency is measured from
+// the earlier of its intended and actual send, so sending early never shortens a latency, and
+// the 10 ms bins of send times stay even. 0.5 ms: half of wrk2's 1 ms timer granularity, and
+// the lag (lateness) is unchanged: the first arrival of each wake-up is still on time.
+constexpr std::int64_t kSendSlackNs = 500'000;
+
 std::uint64_t to_us(std::int64_t ns) {
   return ns > 0 ? static_cast<std::uint64_t>(ns / 1000) : 0;
 }
@@ -155,8 +164,9 @@ void Worker::pace() {
     keep_open(false);
     if (closed_loop_) return;
   }
-  // Send everything due by now; each arrival keeps its own intended time.
-  for (auto t = now(); cursor_.peek() && cursor_.peek()->due_ns <= t; t = now()) {
+  // Send everything due by now and within the slack after it; each arrival keeps its own
+  // intended time.
+  for (auto t = now(); cursor_.peek() && cursor_.peek()->due_ns <= t + kSendSlackNs; t = now()) {
     // The interval timer ticks in whole ms: close the second here so that arrivals land in
     // the second they were sent in.
     if (t >= (interval_.second + 1) * kNsPerSecond) emit_interval(false);
@@ -416,7 +426,7 @@ void Worker::count_sent(const InFlight& r) {
 // range (100 s) is counted, never silently lost.
 void Worker::record_latency(const InFlight& r, std::int64_t t) {
   auto& s = step(r.arrival.step);
-  const auto lat = to_us(t - r.arrival.due_ns);
+  const auto lat = to_us(t - std::min(r.arrival.due_ns, r.sent_ns));  // early: from the send
   s.counters.unrecorded += static_cast<std::uint64_t>(!s.latency.record(lat)) +
                            static_cast<std::uint64_t>(!s.service.record(to_us(t - r.sent_ns))) +
                            static_cast<std::uint64_t>(!interval_.latency.record(lat));
