@@ -73,9 +73,11 @@ def median(rows, key):
     return statistics.median(r[key] for r in rows)
 
 
-def start_nginx(tmp):
+def start_nginx(tmp, access_log=""):
+    """nginx on core 1 serving index.html on PORT; `access_log`: a $msec line per request."""
     p = subprocess.Popen(["taskset", "-c", "1", "bash", os.path.join(ROOT, "bench", "static-nginx.sh"),
-                          tmp, str(PORT)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                          tmp, str(PORT), "1", access_log],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         if os.path.exists(os.path.join(tmp, "nginx.pid")):
             return p

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Runs nginx in the foreground serving a small static file from DIR on 127.0.0.1:PORT, with
 # all its state under DIR (nothing under /var or /run). Used by the quickstart and benchmarks.
-#   bench/static-nginx.sh DIR PORT [WORKERS]
+#   bench/static-nginx.sh DIR PORT [WORKERS] [ACCESS_LOG]
+# ACCESS_LOG: one line per request with its completion time ($msec, in ms), buffered; nginx
+# reopens it on SIGUSR1. Without it, no access log.
 set -euo pipefail
-dir=$1 port=$2 workers=${3:-1}
+dir=$1 port=$2 workers=${3:-1} access_log=${4:-}
+log_line="access_log off;"
+if [[ -n $access_log ]]; then
+  log_line="log_format stamps '\$msec'; access_log $access_log stamps buffer=256k flush=1s;"
+fi
 mkdir -p "$dir/www" "$dir/tmp"
 printf 'hello from loadgen'"'"'s static target\n' >"$dir/www/index.html"
 cat >"$dir/nginx.conf" <<CONF
@@ -14,7 +20,7 @@ error_log $dir/error.log warn;
 worker_rlimit_nofile 40000;
 events { worker_connections 20000; }
 http {
-  access_log off;
+  $log_line
   keepalive_requests 10000000;
   keepalive_timeout 75s;
   client_body_temp_path $dir/tmp; proxy_temp_path $dir/tmp; fastcgi_temp_path $dir/tmp;
