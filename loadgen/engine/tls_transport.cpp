@@ -182,6 +182,13 @@ void TlsTransport::on_transport_eof() {
     fail_handshake("the server closed the connection during the handshake");
     return;
   }
+  // A TCP FIN without the server's close_notify may be an attacker (or a crash) cutting the
+  // stream: it must not complete a close-delimited body (a truncation attack). Between
+  // responses it is only a close, which the connection treats the same either way.
+  if ((SSL_get_shutdown(ssl_) & SSL_RECEIVED_SHUTDOWN) == 0) {
+    owner_.on_transport_read_error(UV_ECONNRESET);
+    return;
+  }
   owner_.on_transport_eof();
 }
 
