@@ -44,8 +44,8 @@ def run_child(argv, cpu="0", timeout=None):
     return text, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0
 
 
-def wrk(connections, duration):
-    text, cpu, rss = run_child(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", URL])
+def wrk(connections, duration, url=URL):
+    text, cpu, rss = run_child(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", url])
     m = re.search(r"(\d+) requests in", text)
     if not m:
         sys.exit("wrk output not understood:\n" + text)
@@ -55,8 +55,8 @@ def wrk(connections, duration):
             "errors": errors.group(1) if errors else "none"}
 
 
-def loadgen(args, duration, out_dir):
-    argv = [LOADGEN, URL, "--threads", "1", "--duration", f"{duration}s", "--quiet",
+def loadgen(args, duration, out_dir, url=URL):
+    argv = [LOADGEN, url, "--threads", "1", "--duration", f"{duration}s", "--quiet",
             "--out", out_dir, "--overwrite"] + args
     text, cpu, rss = run_child(argv, timeout=duration + 60)
     with open(os.path.join(out_dir, "result.json")) as f:
@@ -66,18 +66,22 @@ def loadgen(args, duration, out_dir):
     return {"requests": n, "rps": n / duration, "cpu_us": cpu * 1e6 / max(n, 1), "rss_mb": rss,
             "achieved": r["steps"][0]["achieved_rate"], "lag_p99": r["generator"]["lag_ms"]["p99"],
             "errors": s["failed"], "dropped": s["dropped"], "late": s["late"],
-            "p99_ms": s["latency_ms"]["p99"], "timeline": r["timeline"]}
+            "p99_ms": s["latency_ms"]["p99"], "timeline": r["timeline"], "summary": s}
 
 
 def median(rows, key):
     return statistics.median(r[key] for r in rows)
 
 
-def start_nginx(tmp, access_log=""):
-    """nginx on core 1 serving index.html on PORT; `access_log`: a $msec line per request."""
+def start_nginx(tmp, access_log="", tls=None):
+    """nginx on core 1 serving index.html on PORT; `access_log`: a $msec line per request;
+    `tls`: (port, cert, key) to serve it over TLS too."""
+    env = dict(os.environ)
+    if tls:
+        env.update(LG_TLS_PORT=str(tls[0]), LG_TLS_CERT=tls[1], LG_TLS_KEY=tls[2])
     p = subprocess.Popen(["taskset", "-c", "1", "bash", os.path.join(ROOT, "bench", "static-nginx.sh"),
                           tmp, str(PORT), "1", access_log],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     for _ in range(100):
         if os.path.exists(os.path.join(tmp, "nginx.pid")):
             return p

@@ -152,6 +152,10 @@ void TlsTransport::on_transport_read(const char* data, std::size_t len) {
   if (ready_ && !tcp_.closing()) read_plaintext();
   in_ = nullptr;
   in_len_ = 0;
+  // Lean mode: SSL_MODE_RELEASE_BUFFERS gives the read buffer back only after application
+  // data; one that last held handshake records (TLS 1.3 session tickets, which follow the
+  // handshake) keeps its 17 KB. SSL_free_buffers frees it unless a record is still partial.
+  if (shared_.lean && ready_) SSL_free_buffers(ssl_);
   // A read can make OpenSSL answer (an alert, a key update): send it.
   if (!tcp_.closing() && flush() != 0 && ready_) owner_.on_transport_read_error(UV_EPIPE);
 }

@@ -17,6 +17,11 @@ constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 // instead of a spinning core.
 constexpr std::uint64_t kFirstBackoffMs = 1;
 constexpr std::uint64_t kMaxBackoffMs = 250;
+// Connects (and TLS handshakes) a pre-opened pool keeps in progress at once, per worker: the
+// rest open as these finish. 10,000 SYNs at once overflow the server's listen backlog (each
+// dropped SYN costs a 1 s retransmit), and every TLS handshake in flight holds about 50 KB of
+// OpenSSL buffers that glibc keeps as RSS after they are freed (10,000 at once: 430 MB).
+constexpr std::uint32_t kMaxConnecting = 256;
 
 std::uint64_t backoff_ms(std::uint32_t failures) {
   const auto shift = std::min<std::uint32_t>(failures > 0 ? failures - 1 : 0, 16);
@@ -254,7 +259,7 @@ void Worker::keep_open(bool after_backoff) {
     }
     return;
   }
-  while (open_ < cfg_.connections) {
+  while (open_ < cfg_.connections && connecting_ < kMaxConnecting) {
     auto* c = acquire_closed();
     if (c == nullptr) return;
     if (!open_connection(*c)) {
@@ -296,9 +301,10 @@ void Worker::on_connected(Connection& c) {
   connect_failures_ = 0;
   record_connect(c);
   available(c);
-  if (backing_off && (closed_loop_ || cfg_.plan->preconnect)) {
-    // The target is back: reopen the rest now rather than at the end of the back-off.
-    uv_timer_stop(&reconnect_timer_);
+  if (closed_loop_ || cfg_.plan->preconnect) {
+    // The target is back (after a back-off): reopen the rest now rather than at its end.
+    // Otherwise the next of a pool opening kMaxConnecting at a time.
+    if (backing_off) uv_timer_stop(&reconnect_timer_);
     keep_open(false);
   }
 }

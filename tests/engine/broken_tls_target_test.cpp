@@ -223,3 +223,27 @@ TEST_CASE("broken tls target: a close-delimited body ended without close_notify 
     check_every_arrival_accounted(r);
   }
 }
+
+TEST_CASE("broken tls target: a pre-opened pool beyond the connect window opens whole, lean",
+          "[engine]") {
+  // 300 connections on one worker: above the 256 connects kept in progress at once (the rest
+  // open as those finish) and above the lean-mode threshold (OpenSSL's buffers freed when idle).
+  Cert cert;
+  TestServer backend;
+  TlsRelay relay(backend.port(), cert.cert, cert.key);
+  auto plan = tls_plan(backend, relay, cert.cert, "/", 100, 500 * kMs);
+  plan.connections = 300;
+  plan.preconnect = true;
+  plan.timeout_ns = 2000 * kMs;  // 300 handshakes on one core before the first sends
+  const auto r = run_quiet(plan);
+  const auto& c = r.total.counters;
+  INFO(counts(c));
+  CHECK(c.connects == 300);
+  CHECK(c.handshakes == 300);
+  CHECK(relay.handshakes() == 300);
+  CHECK(c.resumed > 0);  // sessions from the first handshakes serve the later ones
+  CHECK(c.completed == 50);
+  CHECK(c.failed() == 0);
+  CHECK(backend.requests() == 50);
+  check_every_arrival_accounted(r);
+}
