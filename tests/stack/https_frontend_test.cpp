@@ -22,6 +22,7 @@
 #include "stack/http_reply.h"
 #include "stack/tls_cert.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 namespace {
 
@@ -273,6 +274,16 @@ TEST_CASE("https frontend: the redirect, and 429 over the per-IP rate and connec
     const int b = connect_loopback(s->ports().haproxy());
     REQUIRE(a >= 0);
     REQUIRE(b >= 0);
+    // The kernel completes a connect before HAProxy accepts it: wait until HAProxy's table
+    // counts both, or the third may be accepted first.
+    std::string table;
+    CHECK(lg::test::wait_until(
+        [&] {
+          table = s->api().command("show table st_clients").value_or("");
+          return table.find("conn_cur=2 ") != std::string::npos;
+        },
+        std::chrono::milliseconds{5000}, lg::test::Poll{std::chrono::milliseconds{10}}));
+    INFO(table);
     // http_get opens a third connection while two are open.
     const auto r = plain_get(*s, "/api/item?id=1");
     CHECK(r.status == 429);
