@@ -2,7 +2,9 @@
 // on a loop on the test thread, against the loopback test server. Each loop runs until the
 // transport reports closed; a watchdog timer closes it after kWatchdogMs instead of hanging,
 // and the test fails on `timed_out`. Every loop must close cleanly (no handle leaked).
+#include <arpa/inet.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -11,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "loadgen/engine/transport.h"
 #include "loadgen/engine/transport_factory.h"
@@ -259,18 +262,70 @@ TEST_CASE("transport: one transport object connects again after it closed", "[tr
   CHECK(server.requests() == 2);
 }
 
+// A listener whose connection is accepted and read only when let go: until then the kernel
+// holds the connection in the backlog with a small receive buffer, so a large write cannot all
+// go at once, whatever the machine's load. Then it reads `expect` bytes and answers kOk.
+class HeldReader {
+ public:
+  explicit HeldReader(std::size_t expect) : expect_(expect) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int small = 64 * 1024;  // set before listen: the accepted socket inherits it
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    sockaddr_in a = loopback(0);
+    socklen_t len = sizeof a;
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(fd_, 1) == 0);
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    port_ = ntohs(a.sin_port);
+  }
+  ~HeldReader() {
+    if (thread_.joinable()) thread_.join();
+    ::close(fd_);
+  }
+  std::uint16_t port() const { return port_; }
+  std::size_t received() {  // joins the reader first
+    if (thread_.joinable()) thread_.join();
+    return received_;
+  }
+  void let_go() {
+    thread_ = std::thread([this] {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string buf(1 << 16, '\0');
+      while (received_ < expect_) {
+        const auto n = ::read(c, buf.data(), buf.size());
+        if (n <= 0) break;
+        received_ += static_cast<std::size_t>(n);
+      }
+      (void)!::write(c, kOk.data(), kOk.size());
+      ::close(c);
+    });
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::size_t expect_;
+  std::size_t received_ = 0;
+  std::thread thread_;
+};
+
 TEST_CASE("transport: a write larger than the socket buffer is queued, then reported done",
           "[transport]") {
-  TestServer server;
-  Probe p;
   // 64 MiB: well beyond what one non-blocking send can take (tcp_wmem's maximum is 4 MiB by
-  // default), so write() must queue the rest.
+  // default, and the peer reads nothing until the write has returned), so write() must queue.
   const std::size_t body_bytes = std::size_t{64} << 20;
   std::string request =
       "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body_bytes) +
       "\r\n\r\n";
+  const std::size_t head_bytes = request.size();
   request.append(body_bytes, 'x');
-  p.when_connected = [&] { p.write(request); };
+  HeldReader server(head_bytes + body_bytes);
+  Probe p;
+  p.when_connected = [&] {
+    p.write(request);
+    server.let_go();
+  };
   p.when_read = [&] {
     if (p.bytes.size() >= kOk.size()) p.transport().close();
   };
@@ -286,7 +341,7 @@ TEST_CASE("transport: a write larger than the socket buffer is queued, then repo
   CHECK(p.bytes == kOk);
   CHECK(p.closed == 1);
   CHECK(p.loop_closed_cleanly());
-  CHECK(server.requests() == 1);
+  CHECK(server.received() == head_bytes + body_bytes);
 }
 
 TEST_CASE("transport: a port where nothing listens reports a failed connect", "[transport]") {
