@@ -87,7 +87,7 @@ inline std::string_view tls_option_in_use(const TlsPlan& t) {
 // the executor the app hands the engine (loadgen/actions/), never the engine itself.
 struct TimedAction {
   std::int64_t at_ns = 0;  // ns since the run's t = 0 (the first step's start), in [0, length)
-  std::string kind;        // the scenario's accepted kinds (scenarios/scenario_keys.cpp): "noop"
+  std::string kind;        // one of the scenario's accepted kinds (scenarios/scenario_keys.cpp)
   std::string target;      // what it acts on, as the kind reads it (e.g. a replica); may be ""
 };
 

@@ -25,6 +25,16 @@ void stamp(Event& e, std::chrono::system_clock::time_point t) {
   e.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
+// " cpu 83.0% rps/replica 12.0 response 40 ms errors 0.00% queue 0.0": the decision log's
+// view of the inputs.
+std::string shown(const Inputs& in) {
+  std::string out;
+  for (const auto& f : kInputFields) {
+    out += std::string(" ") + f.label + " " + fixed(in.*f.input * f.scale, f.decimals) + f.unit;
+  }
+  return out;
+}
+
 std::string slot_name(std::uint32_t slot) {
   return "web" + std::to_string(slot);
 }
@@ -32,11 +42,7 @@ std::string slot_name(std::uint32_t slot) {
 // One sample's inputs as they are (no window mean).
 EventInputs sample_inputs(const Sample& s) {
   EventInputs in;
-  in.cpu_percent = s.cpu_percent;
-  in.rps_per_replica = s.rps_per_replica;
-  in.response_ms = s.response_ms;
-  in.error_rate = s.error_rate;
-  in.queue = s.queue;
+  for (const auto& f : kInputFields) in.*f.input = s.*f.sample;
   in.replicas = s.replicas;
   in.healthy = s.healthy;
   return in;
@@ -103,13 +109,10 @@ std::string to_json_line(const Event& e) {
     if (!std::isfinite(v)) return nullptr;
     return v;
   };
-  j["inputs"] = {{"cpu_percent", number(e.inputs.cpu_percent)},
-                 {"rps_per_replica", number(e.inputs.rps_per_replica)},
-                 {"response_ms", number(e.inputs.response_ms)},
-                 {"error_rate", number(e.inputs.error_rate)},
-                 {"queue", number(e.inputs.queue)},
-                 {"replicas", e.inputs.replicas},
-                 {"healthy", e.inputs.healthy}};
+  auto& inputs = j["inputs"];
+  for (const auto& f : kInputFields) inputs[f.key] = number(e.inputs.*f.input);
+  inputs["replicas"] = e.inputs.replicas;
+  inputs["healthy"] = e.inputs.healthy;
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
@@ -260,12 +263,9 @@ void Controller::decide_and_act(double now_s) {
   state_.current = after;
 
   log("[t=" + fixed(now_s, 2) + "s] decision " + std::string(to_string(d.action)) + " " +
-      std::to_string(before) + " -> " + std::to_string(d.desired) + ": " + d.reason + " | cpu " +
-      fixed(inputs.cpu_percent, 1) + "% rps/replica " + fixed(inputs.rps_per_replica, 1) +
-      " response " + fixed(inputs.response_ms, 0) + " ms errors " +
-      fixed(inputs.error_rate * 100, 2) + "% queue " + fixed(inputs.queue, 1) + " healthy " +
-      std::to_string(inputs.healthy) + "/" + std::to_string(inputs.replicas) + " samples " +
-      std::to_string(d.samples));
+      std::to_string(before) + " -> " + std::to_string(d.desired) + ": " + d.reason + " |" +
+      shown(inputs) + " healthy " + std::to_string(inputs.healthy) + "/" +
+      std::to_string(inputs.replicas) + " samples " + std::to_string(d.samples));
   if (!failure.empty()) log("[t=" + fixed(now_s, 2) + "s] " + failure);
 
   {

@@ -19,9 +19,8 @@
 //   {"time": "2024-05-01T12:00:03.250Z", "unix_ms": 1714564803250, "t_s": 12.004,
 //    "type": "scale_up"|"scale_down"|"recovery", "from": 2, "to": 3, "slot": 3 (recovery
 //    only), "reason": "cpu 83% > 70%",
-//    "inputs": {"cpu_percent", "rps_per_replica", "response_ms", "error_rate", "queue",
-//               "replicas", "healthy"}}
-// "inputs" of a scale event are what the policy compared: the window means (cpu..queue), with
+//    "inputs": {"cpu_percent": ..., one per kInputFields row (policy.h), "replicas", "healthy"}}
+// "inputs" of a scale event are what the policy compared: the window means, with
 // replicas and healthy from the latest sample; of a recovery, the latest sample (zeros if none).
 //
 // Thread-safety: check() and run() on one thread; status() from any (the /metrics endpoint).

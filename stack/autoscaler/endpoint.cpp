@@ -256,18 +256,12 @@ std::string render_metrics(const ControllerStatus& s) {
   o += "loadgen_autoscaler_replicas{kind=\"desired\"} " + std::to_string(s.desired) + "\n";
   help("loadgen_autoscaler_inputs", "gauge",
        "The last decision's inputs: window means, replicas and healthy from the last sample.");
-  const std::pair<const char*, double> inputs[] = {
-      {"cpu_percent", s.inputs.cpu_percent},
-      {"rps_per_replica", s.inputs.rps_per_replica},
-      {"response_ms", s.inputs.response_ms},
-      {"error_rate", s.inputs.error_rate},
-      {"queue", s.inputs.queue},
-      {"replicas", static_cast<double>(s.inputs.replicas)},
-      {"healthy", static_cast<double>(s.inputs.healthy)},
-  };
-  for (const auto& [name, value] : inputs) {
+  const auto input = [&o](const char* name, double value) {
     o += std::string("loadgen_autoscaler_inputs{input=\"") + name + "\"} " + number(value) + "\n";
-  }
+  };
+  for (const auto& f : kInputFields) input(f.key, s.inputs.*f.input);
+  input("replicas", static_cast<double>(s.inputs.replicas));
+  input("healthy", static_cast<double>(s.inputs.healthy));
   help("loadgen_autoscaler_last_decision_seconds", "gauge",
        "Seconds since the autoscaler started at its last decision (0 before the first).");
   o += "loadgen_autoscaler_last_decision_seconds " + number(s.last_decision_s.value_or(0)) + "\n";

@@ -8,8 +8,8 @@
 //
 // Metrics (render_metrics), all gauges except the *_total counters:
 //   loadgen_autoscaler_replicas{kind="current"|"desired"}
-//   loadgen_autoscaler_inputs{input="cpu_percent"|"rps_per_replica"|"response_ms"|"error_rate"|
-//                                   "queue"|"replicas"|"healthy"}   the last decision's inputs
+//   loadgen_autoscaler_inputs{input="cpu_percent"|...}   the last decision's inputs: one per
+//                                   kInputFields row (policy.h), then "replicas", "healthy"
 //   loadgen_autoscaler_last_decision_seconds   t_s of the last decision (0 before the first)
 //   loadgen_autoscaler_last_decision{action="none"|"up"|"down",reason="..."} 1
 //   loadgen_autoscaler_scale_events_total{direction="up"|"down"}

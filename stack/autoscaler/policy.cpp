@@ -22,19 +22,6 @@ std::string join(const std::vector<std::string>& parts) {
   return out;
 }
 
-// Each input: where a sample holds it and where its window mean (or projection) goes.
-struct Field {
-  double Sample::*sample;
-  double Inputs::*input;
-};
-constexpr std::array<Field, 5> kFields{{
-    {&Sample::cpu_percent, &Inputs::cpu_percent},
-    {&Sample::rps_per_replica, &Inputs::rps_per_replica},
-    {&Sample::response_ms, &Inputs::response_ms},
-    {&Sample::error_rate, &Inputs::error_rate},
-    {&Sample::queue, &Inputs::queue},
-}};
-
 // The inputs that have thresholds, with how they are shown (error rate as a percentage) and
 // their knobs; error rate has no down threshold.
 struct Metric {
@@ -85,9 +72,9 @@ void down_check(const Inputs& in, const Knobs& k, std::vector<std::string>& met,
 Inputs means(const std::vector<Sample>& w) {
   Inputs m;
   for (const auto& s : w)
-    for (const auto& f : kFields) m.*f.input += s.*f.sample;
+    for (const auto& f : kInputFields) m.*f.input += s.*f.sample;
   const auto n = static_cast<double>(w.size());
-  for (const auto& f : kFields) m.*f.input /= n;
+  for (const auto& f : kInputFields) m.*f.input /= n;
   return m;
 }
 
@@ -133,7 +120,7 @@ Proposal thresholds(const Knobs& k, const std::vector<Sample>& w, double now_s, 
     // falling line must not hold back a replica that is overloaded now.
     const double at = now_s + k.horizon_s();
     Inputs pr;
-    for (const auto& f : kFields) pr.*f.input = project(w, f.sample, at);
+    for (const auto& f : kInputFields) pr.*f.input = project(w, f.sample, at);
     pr.error_rate = std::min(1.0, pr.error_rate);  // a share
     d.projected = pr;
     if (up.empty()) up = up_triggers(pr, k, "predicted ", " in " + num(k.horizon_s()) + " s");

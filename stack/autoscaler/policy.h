@@ -14,6 +14,7 @@
 //    controller with a fresh one. The count does not change, it is not a scale event, and it
 //    neither starts nor extends a cooldown (State::last_scale_s is left alone).
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -80,6 +81,29 @@ struct Inputs {
   double error_rate = 0;
   double queue = 0;
 };
+
+// Every input, once: where a sample holds it, where its window mean goes, and its name and
+// form in the event log ("inputs"), in /metrics (the `input` label) and in the decision log
+// line. Window means, projections, the event log, /metrics and the log line all iterate this
+// table, so a new input is a Sample field, an Inputs field and a row here (plus, if it is a
+// trigger, a threshold row in policy.cpp and its knobs).
+struct InputField {
+  const char* key;  // "cpu_percent": event log and /metrics
+  double Sample::*sample;
+  double Inputs::*input;
+  const char* label;  // decision log line: "cpu 83.0%"
+  double scale;       // shown in the log line as value x scale ...
+  int decimals;       // ... with this many decimals ...
+  const char* unit;   // ... and this unit
+};
+inline constexpr std::array<InputField, 5> kInputFields{{
+    {"cpu_percent", &Sample::cpu_percent, &Inputs::cpu_percent, "cpu", 1, 1, "%"},
+    {"rps_per_replica", &Sample::rps_per_replica, &Inputs::rps_per_replica, "rps/replica", 1, 1,
+     ""},
+    {"response_ms", &Sample::response_ms, &Inputs::response_ms, "response", 1, 0, " ms"},
+    {"error_rate", &Sample::error_rate, &Inputs::error_rate, "errors", 100, 2, "%"},
+    {"queue", &Sample::queue, &Inputs::queue, "queue", 1, 1, ""},
+}};
 
 enum class Action : std::uint8_t { kNone, kUp, kDown };
 std::string_view to_string(Action a);  // "none", "up", "down"

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "scenarios/scenario_keys.h"
+
 using Catch::Matchers::Contains;
 
 TEST_CASE("executor: noop succeeds with \"done\"", "[actions]") {
@@ -18,4 +20,11 @@ TEST_CASE("executor: an unknown kind fails and names it", "[actions]") {
   CHECK_FALSE(out.ok);
   CHECK_THAT(out.text, Contains("unknown action kind 'kill'"));
   CHECK_THAT(out.text, Contains("noop"));
+}
+
+TEST_CASE("executor: the kinds a scenario may name are the kinds it runs", "[actions]") {
+  // The loader's list (and through schema_test.cpp the schema's) against the executor's table.
+  const auto* key = lg::scenarios::find_key("/actions/*/kind");
+  REQUIRE(key != nullptr);
+  CHECK(key->values == lg::actions::action_kinds());
 }
