@@ -55,10 +55,12 @@ def wrk(connections, duration, url=URL):
             "errors": errors.group(1) if errors else "none"}
 
 
-def loadgen(args, duration, out_dir, url=URL):
-    argv = [LOADGEN, url, "--threads", "1", "--duration", f"{duration}s", "--quiet",
-            "--out", out_dir, "--overwrite"] + args
-    text, cpu, rss = run_child(argv, timeout=duration + 60)
+def loadgen(args, duration, out_dir, url=URL, cores="0"):
+    """One loadgen run (1 thread unless args say --threads), pinned to `cores`."""
+    threads = [] if "--threads" in args else ["--threads", "1"]
+    argv = [LOADGEN, url] + threads + ["--duration", f"{duration}s", "--quiet",
+                                       "--out", out_dir, "--overwrite"] + args
+    text, cpu, rss = run_child(argv, cpu=cores, timeout=duration + 60)
     with open(os.path.join(out_dir, "result.json")) as f:
         r = json.load(f)
     s = r["summary"]

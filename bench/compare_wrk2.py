@@ -6,6 +6,7 @@ notes. Generator on core 0, nginx on core 1, 64 connections, 1 thread, all traff
 127.0.0.1; every process it starts is stopped before it exits.
 
   python3 bench/compare_wrk2.py [--runs 5] [--duration 5] [--rates 1000,5000,20000]
+                                [--high 100000]
 
 Per rate and tool:
   CPU us/req   user+sys of the generator alone (wait4's rusage) / responses
@@ -17,6 +18,8 @@ Per rate and tool:
                shows here too). Poisson arrivals would have CV ~ 1/sqrt(mean): loadgen runs
                constant arrivals here, as wrk2 does.
 Then loadgen's own closed-loop cost at the top rate's throughput, for the 1.5x goal.
+With --high RATE: both tools at RATE on 2 threads and 1,000 connections against an nginx
+with 2 workers (all on the same 2 cores, unpinned): CPU per request, achieved rate, latency.
 
 wrk2 is built by ../shared/tools/build-wrk2 into $WRK2_DIR (default ~/.cache/loadgen/wrk2)
 when it is not on PATH; if it cannot be built the wrk2 columns are skipped with a message.
@@ -166,11 +169,46 @@ def bench(a, tmp, wrk2):
           f"{median(closed, 'rps'):.0f}/s (open loop at {top}/s is compared with this)")
 
 
+def high_rate(a, tmp, wrk2):
+    """--high: RATE on 2 threads, 1,000 connections, nginx with 2 workers, nothing pinned."""
+    port = cw.PORT + 2
+    url = f"http://127.0.0.1:{port}/index.html"
+    www = os.path.join(tmp, "high")
+    nginx = subprocess.Popen(["bash", os.path.join(cw.ROOT, "bench", "static-nginx.sh"), www,
+                              str(port), "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if os.path.exists(os.path.join(www, "nginx.pid")):
+                break
+            time.sleep(0.05)
+        rate, d, out = a.high, a.duration, os.path.join(tmp, "out")
+        print(f"\n== open loop at {rate}/s, 2 threads, 1000 connections, nginx 2 workers, "
+              f"{d} s, medians of {a.runs}")
+        lg, w = [], []
+        for _ in range(a.runs):
+            r = cw.loadgen(["--rate", f"{rate}/s", "--connections", "1000", "--threads", "2"],
+                           d, out, url=url, cores="0,1")
+            lg.append(r)
+            if wrk2:
+                text, cpu, _ = cw.run_child([wrk2, "-t2", "-c1000", f"-d{d}s", f"-R{rate}", url],
+                                            cpu="0,1", timeout=d + 60)
+                n = int(re.search(r"(\d+) requests in", text).group(1))
+                w.append({"rps": n / d, "cpu_us": cpu * 1e6 / max(n, 1)})
+        print(f"loadgen: {median(lg, 'cpu_us'):.1f} us/req, achieved {median(lg, 'achieved'):.0f}/s,"
+              f" lag p99 {median(lg, 'lag_p99'):.2f} ms, latency p99 {median(lg, 'p99_ms'):.1f} ms")
+        if w:
+            print(f"wrk2:    {median(w, 'cpu_us'):.1f} us/req, achieved {median(w, 'rps'):.0f}/s")
+    finally:
+        nginx.send_signal(signal.SIGQUIT)
+        nginx.wait(timeout=10)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--rates", default="1000,5000,20000")
+    ap.add_argument("--high", type=int, default=0, help="also RATE on 2 threads (e.g. 100000)")
     a = ap.parse_args()
     a.rates = [int(x) for x in a.rates.split(",")]
     for tool in ("nginx", "taskset"):
@@ -185,6 +223,8 @@ def main():
     try:
         print(f"machine busy before start: {cw.busy_share() * 100:.0f}% of all cores")
         bench(a, tmp, wrk2)
+        if a.high:
+            high_rate(a, tmp, wrk2)
     finally:
         nginx.send_signal(signal.SIGQUIT)
         nginx.wait(timeout=10)
