@@ -78,6 +78,8 @@ check(loadgen/cli "the flag table parses argv: pure"
       ${io_libs} ${engine} ${upper} ${stack_all})
 check(loadgen/actions "timed action kinds act on the system under test: no engine, no upper layer"
       "^uv\\.h$" "^llhttp\\.h$" ${engine} ${upper})
+check(loadgen/faultproxy "the fault proxy forwards bytes: libuv only, no engine, no stack, no upper layer"
+      "^llhttp\\.h$" "^nlohmann/" "^boost/" ${engine} ${upper} ${stack_all})
 check(loadgen/engine "the engine sends load: no JSON, no Boost, no system under test, no upper layer"
       "^nlohmann/" "^boost/" "^loadgen/app/" ${upper} ${stack_all})
 
