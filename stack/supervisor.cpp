@@ -235,6 +235,8 @@ std::expected<void, std::string> Supervisor::record_locked() {
 std::expected<void, std::string> Supervisor::stop_process(const ProcessSpec& spec, int pid) {
   if (runner_.running(pid)) {
     runner_.signal_group(pid, spec.stop_signal);
+    // A group paused by a fault (SIGSTOP) would hold the stop signal until the timeout.
+    runner_.signal_group(pid, SIGCONT);
     if (!runner_.wait_exit(pid, spec.stop_timeout)) {
       runner_.signal_group(pid, SIGKILL);
       if (!runner_.wait_exit(pid, options_.kill_timeout)) {
