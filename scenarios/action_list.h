@@ -13,4 +13,11 @@ namespace lg::scenarios::detail {
 // the key, its value and the plan's length.
 void read_actions(Reader& r, const json& v, RunPlan& plan);
 
+// Reads "/faults": each {"at", "kind" ("kill" | "pause"), "target" (stack/model/fault_target.h),
+// "duration" (a pause's, required)} becomes a timed action numbered by its place (1 + index),
+// and a pause a second one, "resume", at at + duration (before the plan's end). Faults act on
+// the embedded stack: with `embedded_stack` false (a "target" URL) they are an error. After
+// the steps, like read_actions.
+void read_faults(Reader& r, const json& v, bool embedded_stack, RunPlan& plan);
+
 }  // namespace lg::scenarios::detail

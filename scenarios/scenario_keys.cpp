@@ -96,6 +96,12 @@ std::vector<KeySpec> build_table() {
       {"/actions/*/at", kString, {}},
       {"/actions/*/kind", kString, {"noop"}},  // the kinds loadgen/actions/executor.h runs
       {"/actions/*/target", kString, {}},
+      {"/faults", kArray, {}},
+      {"/faults/*", kObject, {}},
+      {"/faults/*/at", kString, {}},
+      {"/faults/*/kind", kString, {"kill", "pause"}},  // process faults: loadgen/actions/
+      {"/faults/*/target", kString, {}},
+      {"/faults/*/duration", kString, {}},
   };
   const auto stack_end = std::find_if(table.begin(), table.end(),
                                       [](const KeySpec& k) { return k.path == "/requests"; });

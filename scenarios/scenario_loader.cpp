@@ -392,6 +392,7 @@ void read_scenario(Reader& r, const json& doc, const std::filesystem::path& base
   if (doc.contains("seed")) plan.seed = r.integer(doc["seed"], "/seed", 0, UINT64_MAX);
   if (doc.contains("slo")) read_slo(r, doc["slo"], sc);
   if (doc.contains("actions")) detail::read_actions(r, doc["actions"], plan);  // after steps
+  if (doc.contains("faults")) detail::read_faults(r, doc["faults"], sc.stack.has_value(), plan);
   detail::check_cross_fields(r, doc, sc, rates);
 }
 

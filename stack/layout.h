@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace lg::stack {
 
@@ -47,11 +48,13 @@ struct Layout {
 };
 
 // The supervisor's names for replica i's processes (and its listener's, in `stack status`).
+inline constexpr std::string_view kNginxPrefix = "nginx-";
+inline constexpr std::string_view kFpmPrefix = "fpm-";
 inline std::string nginx_name(std::uint32_t i) {
-  return "nginx-" + std::to_string(i);
+  return std::string(kNginxPrefix) + std::to_string(i);
 }
 inline std::string fpm_name(std::uint32_t i) {
-  return "fpm-" + std::to_string(i);
+  return std::string(kFpmPrefix) + std::to_string(i);
 }
 
 }  // namespace lg::stack

@@ -21,6 +21,7 @@
 #include "reports/result/stack_events.h"
 #include "scenarios/scenario_loader.h"
 #include "stack/embedded_stack.h"
+#include "stack/fault_targets.h"
 #include "stack/replica_count.h"
 #include "validators/slo.h"
 #include "validators/verdict.h"
@@ -80,6 +81,15 @@ std::expected<Scenario, int> build_scenario(const RunScenarioCommand& cmd) {
     auto url = parse_url(*cmd.target);
     if (!url) {
       std::cerr << "--target: " << url.error() << '\n';
+      return std::unexpected(kExitInvalidInput);
+    }
+    // Faults act on the embedded stack's processes: at someone else's URL there are none.
+    for (const auto& a : plan.actions) {
+      if (a.fault == 0) continue;
+      std::cerr << "loadgen: --target: " << cmd.scenario_path << " /faults/"
+                << a.fault - 1 << ": a " << a.kind << " of " << a.target
+                << " acts on the embedded stack's processes, and --target points elsewhere; "
+                   "drop --target, or run a scenario without \"faults\"\n";
       return std::unexpected(kExitInvalidInput);
     }
     plan.target = url->target;
@@ -170,7 +180,18 @@ int run_scenario(const RunOptions& cmd, const Scenario& sc, const stack::Embedde
   const bool live = !cmd.quiet && isatty(STDERR_FILENO);
   engine::RunHooks hooks;
   hooks.stop_flag = &interrupt_flag();
-  hooks.run_action = actions::run_action;  // what each timed action kind does
+  // What each timed action kind does; faults act on the embedded stack's processes. Held for
+  // the whole run: destroying it resumes whatever a fault left paused, on every path.
+  actions::Executor executor(
+      embedded == nullptr
+          ? actions::TargetResolver{}
+          : actions::TargetResolver([dir = embedded->layout().dir](std::string_view target)
+                                        -> std::expected<std::vector<int>, std::string> {
+              const auto t = parse_fault_target(target);
+              if (!t) return std::unexpected(t.error());
+              return stack::resolve_fault_target(*t, dir);
+            }));
+  hooks.run_action = [&executor](const TimedAction& a) { return executor.run(a); };
   if (live) {
     hooks.on_second = [&p](const TimelinePoint& t) {
       std::fprintf(stderr, "%s\n", live_line(t, p).c_str());

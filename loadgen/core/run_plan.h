@@ -89,6 +89,8 @@ struct TimedAction {
   std::int64_t at_ns = 0;  // ns since the run's t = 0 (the first step's start), in [0, length)
   std::string kind;        // one of the scenario's accepted kinds (scenarios/scenario_keys.cpp)
   std::string target;      // what it acts on, as the kind reads it (e.g. a replica); may be ""
+  std::uint32_t fault = 0;  // from the scenario's "faults": 1 + the fault's index (a "pause"
+                            // and the "resume" that ends it share it); 0 = not a fault
 };
 
 struct RunPlan {

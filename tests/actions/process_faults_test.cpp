@@ -3,65 +3,17 @@
 // continues it, kill ends it with SIGKILL, and a group that is gone is a failed outcome.
 #include "loadgen/actions/process_faults.h"
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "stack/proc_stat.h"
+#include "tests/support/group_child.h"
 #include "tests/support/wait_until.h"
 
 using Catch::Matchers::Contains;
 using lg::actions::ProcessFaults;
 using lg::test::wait_until;
 
-namespace {
-
-// A child in a process group of its own, sleeping until signalled; killed and reaped at the
-// end of the test whatever happened (a stopped child is continued first).
-class Child {
- public:
-  Child() {
-    int ready[2];
-    REQUIRE(::pipe(ready) == 0);
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::setpgid(0, 0);
-      (void)!::write(ready[1], "x", 1);
-      for (;;) ::pause();
-    }
-    char c = 0;
-    ::close(ready[1]);
-    REQUIRE(::read(ready[0], &c, 1) == 1);  // the group exists from here
-    ::close(ready[0]);
-  }
-  ~Child() {
-    if (reaped_) return;
-    ::kill(pid_, SIGCONT);
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  int pid() const { return pid_; }
-  char state() const {
-    const auto s = lg::stack::read_proc_stat(pid_);
-    return s ? s->state : '?';
-  }
-  int reap() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    reaped_ = true;
-    return status;
-  }
-
- private:
-  int pid_ = -1;
-  bool reaped_ = false;
-};
-
-}  // namespace
+using Child = lg::test::GroupChild;
 
 TEST_CASE("process faults: pause stops the group, resume continues it", "[actions]") {
   Child child;

@@ -1,4 +1,4 @@
-// The scenario's "actions" key (scenarios/action_list.h): timed actions load into
+// The scenario's "actions" and "faults" keys (scenarios/action_list.h): timed actions load into
 // RunPlan::actions in the file's order; a bad time, an unknown kind or key, a missing member
 // and a time at or past the plan's end are errors naming the pointer and the bad value.
 #include <catch2/catch.hpp>
@@ -22,6 +22,14 @@ std::string with_actions(const std::string& actions) {
   auto doc = json::parse(R"({"schema_version": 1, "target": "http://127.0.0.1:8080",
       "steps": [{"users": 1, "duration": "1s"}, {"users": 2, "duration": "1s", "ramp": "500ms"}]})");
   doc["actions"] = json::parse(actions);
+  return doc.dump();
+}
+
+// An embedded-stack scenario of 10 s with `faults` (JSON text); `target`: a URL instead.
+std::string with_faults(const std::string& faults, const char* target = nullptr) {
+  auto doc = json::parse(R"({"schema_version": 1, "steps": [{"users": 1, "duration": "10s"}]})");
+  if (target != nullptr) doc["target"] = target;
+  doc["faults"] = json::parse(faults);
   return doc.dump();
 }
 
@@ -118,4 +126,71 @@ TEST_CASE("actions: broken steps give their own error, not one about the action'
   const auto e = only_error(R"({"schema_version": 1, "target": "http://127.0.0.1:8080",
       "steps": [{"users": 1, "duration": "forever"}], "actions": [{"at": "5s", "kind": "noop"}]})");
   CHECK(e.pointer == "/steps/0/duration");
+}
+
+// The "faults" key (read_faults): kill and pause faults on the embedded stack load as
+// numbered timed actions, a pause with its resume; faults against a URL target are refused.
+TEST_CASE("faults: a kill and a pause load as numbered actions, the pause with its resume",
+          "[scenario][faults]") {
+  const auto plan = loads(with_faults(R"([{"at": "2s", "kind": "kill", "target": "replica:1"},
+      {"at": "5s", "kind": "pause", "target": "db", "duration": "1.5s"}])"));
+  REQUIRE(plan.actions.size() == 3);
+  CHECK(plan.actions[0].kind == "kill");
+  CHECK(plan.actions[0].target == "replica:1");
+  CHECK(plan.actions[0].at_ns == 2'000'000'000);
+  CHECK(plan.actions[0].fault == 1);
+  CHECK(plan.actions[1].kind == "pause");
+  CHECK(plan.actions[1].at_ns == 5'000'000'000);
+  CHECK(plan.actions[1].fault == 2);
+  CHECK(plan.actions[2].kind == "resume");
+  CHECK(plan.actions[2].target == "db");
+  CHECK(plan.actions[2].at_ns == 6'500'000'000);
+  CHECK(plan.actions[2].fault == 2);
+}
+
+TEST_CASE("faults: each bad fault is an error at its pointer", "[scenario][faults]") {
+  const auto e1 =
+      only_error(with_faults(R"([{"at": "1s", "kind": "kill", "target": "replica:0"}])"));
+  CHECK(e1.pointer == "/faults/0/target");
+  CHECK_THAT(e1.message, Contains("'replica:0' is not a fault target (accepted: replica:N"));
+
+  const auto e2 = only_error(with_faults(R"([{"at": "1s", "kind": "pause", "target": "db"}])"));
+  CHECK(e2.pointer == "/faults/0/duration");
+  CHECK_THAT(e2.message, Contains("missing (how long the pause lasts"));
+
+  const auto e3 = only_error(
+      with_faults(R"([{"at": "1s", "kind": "kill", "target": "db", "duration": "1s"}])"));
+  CHECK(e3.pointer == "/faults/0/duration");
+  CHECK_THAT(e3.message, Contains("only a pause has one"));
+
+  const auto e4 = only_error(with_faults(R"([{"at": "1s", "kind": "kill"}])"));
+  CHECK(e4.pointer == "/faults/0/target");
+  CHECK_THAT(e4.message, Contains("missing (what the fault acts on: replica:N"));
+
+  const auto e5 = only_error(with_faults(R"([{"at": "1s", "kind": "explode", "target": "db"}])"));
+  CHECK(e5.pointer == "/faults/0/kind");
+  CHECK_THAT(e5.message, Contains("kill"));
+
+  const auto e6 = only_error(
+      with_faults(R"([{"at": "9s", "kind": "pause", "target": "db", "duration": "2s"}])"));
+  CHECK(e6.pointer == "/faults/0/duration");
+  CHECK_THAT(e6.message,
+             Contains("the pause would end at 11.0s, not before the end of the plan (10.0s)"));
+
+  const auto e7 = only_error(
+      with_faults(R"([{"at": "1s", "kind": "pause", "target": "db", "duration": "0s"}])"));
+  CHECK(e7.pointer == "/faults/0/duration");
+  CHECK_THAT(e7.message, Contains("must be above 0"));
+
+  const auto e8 =
+      only_error(with_faults(R"([{"at": "1s", "kind": "kill", "target": "db", "x": 1}])"));
+  CHECK(e8.pointer == "/faults/0/x");
+}
+
+TEST_CASE("faults: refused against a URL target, naming the fault", "[scenario][faults]") {
+  const auto e = only_error(
+      with_faults(R"([{"at": "1s", "kind": "kill", "target": "db"}])", "http://127.0.0.1:8080"));
+  CHECK(e.pointer == "/faults/0");
+  CHECK_THAT(e.message, Contains("a kill acts on the embedded stack's processes"));
+  CHECK_THAT(e.message, Contains("remove \"faults\" or the target"));
 }

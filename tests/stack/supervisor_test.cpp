@@ -191,7 +191,8 @@ TEST_CASE("not ready within the deadline: the error has the service, the deadlin
   CHECK(clock.sleeps == 25);
   CHECK(clock.t.time_since_epoch() == 500ms);
   CHECK(runner.events_of("haproxy") == Names{"spawn haproxy", "signal haproxy SIGTERM",
-                                             "wait haproxy 3000", "signal haproxy SIGKILL"});
+                                             "signal haproxy SIGCONT", "wait haproxy 3000",
+                                             "signal haproxy SIGKILL"});
 }
 
 TEST_CASE("ready after a few probes, 20 ms apart", "[supervisor]") {
@@ -230,14 +231,15 @@ TEST_CASE("stop sends the stop signal, then SIGKILL after stop_timeout", "[super
   SECTION("a process that exits on its stop signal") {
     REQUIRE(sup.stop("nginx-1"));
     CHECK(runner.events_of("nginx-1") == Names{"spawn nginx-1", "signal nginx-1 SIGQUIT",
-                                               "wait nginx-1 3000", "signal nginx-1 SIGKILL"});
+                                               "signal nginx-1 SIGCONT", "wait nginx-1 3000",
+                                               "signal nginx-1 SIGKILL"});
   }
   SECTION("a process that ignores it") {
     runner.ignore_stop.insert("nginx-1");
     REQUIRE(sup.stop("nginx-1"));
     CHECK(runner.events_of("nginx-1") == Names{"spawn nginx-1", "signal nginx-1 SIGQUIT",
-                                               "wait nginx-1 3000", "signal nginx-1 SIGKILL",
-                                               "wait nginx-1 2000"});
+                                               "signal nginx-1 SIGCONT", "wait nginx-1 3000",
+                                               "signal nginx-1 SIGKILL", "wait nginx-1 2000"});
   }
   CHECK_FALSE(runner.alive("nginx-1"));
   CHECK(runner.alive("nginx-2"));

@@ -44,7 +44,7 @@ class FakeRunner final : public lg::stack::ProcessRunner {
   void signal_group(int pid, int sig) override {
     auto& p = procs_.at(pid);
     events.push_back("signal " + p.name + " " + signal_name(sig));
-    if (!p.alive || unkillable.contains(p.name)) return;
+    if (!p.alive || unkillable.contains(p.name) || sig == SIGCONT) return;  // SIGCONT stops none
     if (sig == SIGKILL || !ignore_stop.contains(p.name)) p.alive = false;
   }
 
@@ -102,6 +102,8 @@ class FakeRunner final : public lg::stack::ProcessRunner {
         return "SIGKILL";
       case SIGINT:
         return "SIGINT";
+      case SIGCONT:
+        return "SIGCONT";
       default:
         return std::to_string(sig);
     }
