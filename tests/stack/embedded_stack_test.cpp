@@ -8,8 +8,10 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "loadgen/engine/coordinator.h"
 #include "stack/embedded_stack.h"
@@ -106,6 +108,30 @@ std::set<int> recorded_groups(const std::filesystem::path& dir) {
   return groups;
 }
 
+// Starts the loadgen binary on `scenario` (results into `out`) and returns its pid and the run
+// directory its embedded stack made, once that directory exists.
+std::pair<pid_t, std::filesystem::path> spawn_scenario_run(const std::filesystem::path& scenario,
+                                                           const std::filesystem::path& out) {
+  std::vector<std::string> args = {LOADGEN_BINARY, scenario.string(), "--quiet", "--out",
+                                   out.string()};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const auto before = lg::stack::list_runs();
+  pid_t pid = -1;
+  REQUIRE(posix_spawn(&pid, LOADGEN_BINARY, nullptr, nullptr, argv.data(), environ) == 0);
+  std::filesystem::path dir;
+  REQUIRE(wait_until(
+      [&] {
+        for (const auto& d : lg::stack::list_runs()) {
+          if (std::find(before.begin(), before.end(), d) == before.end()) dir = d;
+        }
+        return !dir.empty();
+      },
+      30s));
+  return {pid, dir};
+}
+
 }  // namespace
 
 TEST_CASE("embedded stack: the seeded row through HAProxy, and a write read back", "[stack]") {
@@ -185,24 +211,7 @@ TEST_CASE("embedded stack: a SIGINT'ed scenario run tears the stack down, exits 
     "requests": [{"path": "/api/item?id=1"}],
     "rate_per_user": "10/s", "steps": [{"users": 5, "duration": "60s"}]})");
   const auto out = tmp.path() / "out";
-  std::vector<std::string> args = {LOADGEN_BINARY, scenario.string(), "--quiet", "--out",
-                                   out.string()};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const auto before = lg::stack::list_runs();
-  pid_t pid = -1;
-  REQUIRE(posix_spawn(&pid, LOADGEN_BINARY, nullptr, nullptr, argv.data(), environ) == 0);
-  std::filesystem::path dir;
-  // The run is under way once its stack answers through HAProxy.
-  REQUIRE(wait_until(
-      [&] {
-        for (const auto& d : lg::stack::list_runs()) {
-          if (std::find(before.begin(), before.end(), d) == before.end()) dir = d;
-        }
-        return !dir.empty();
-      },
-      30s));
+  const auto [pid, dir] = spawn_scenario_run(scenario, out);
   // Interrupt once requests flow through HAProxy (stack.info appears at the start of the
   // bring-up, so the processes are counted only then).
   const lg::stack::HaproxyApi api(lg::stack::Layout{dir}.haproxy_socket());
@@ -226,4 +235,45 @@ TEST_CASE("embedded stack: a SIGINT'ed scenario run tears the stack down, exits 
   CHECK(std::filesystem::exists(out / "result.json"));
   CHECK(leftovers(dir, groups).empty());
   CHECK_FALSE(std::filesystem::exists(dir));
+}
+
+TEST_CASE("embedded stack: SIGINT during a pause fault leaves nothing stopped or running",
+          "[stack]") {
+  TempDir tmp;
+  const auto scenario = tmp.path() / "paused.json";
+  lg::test::write_file(scenario, R"({"schema_version": 1, "name": "sigint-paused",
+    "stack": {"replicas": {"min": 1, "max": 1}},
+    "requests": [{"path": "/api/item?id=1"}],
+    "rate_per_user": "10/s", "steps": [{"users": 2, "duration": "60s"}],
+    "faults": [{"at": "1s", "kind": "pause", "target": "db", "duration": "50s"}]})");
+  const auto out = tmp.path() / "out";
+  const auto [pid, dir] = spawn_scenario_run(scenario, out);
+  // Interrupt once MariaDB is stopped by the fault.
+  int db = -1;
+  REQUIRE(wait_until(
+      [&, d = dir] {
+        if (auto procs = lg::stack::read_pids(d)) {
+          for (const auto& p : *procs) {
+            if (p.name == "mariadb") db = p.pid;
+          }
+        }
+        const auto st = db > 0 ? lg::stack::read_proc_stat(db) : std::nullopt;
+        return st && st->state == 'T';
+      },
+      30s));
+  const auto groups = recorded_groups(dir);
+  ::kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(leftovers(dir, groups).empty());  // the paused MariaDB too: continued, then stopped
+  CHECK_FALSE(std::filesystem::exists(dir));
+  const auto result = nlohmann::json::parse(lg::test::read_file(out / "result.json"));
+  const auto& actions = result["actions"];
+  REQUIRE(actions.size() == 2);
+  CHECK(actions[0]["kind"] == "pause");
+  CHECK(actions[0]["ok"] == true);
+  CHECK(actions[1]["kind"] == "resume");
+  CHECK(actions[1]["fired_s"].is_null());  // the run ended first: the executor continued it
 }
