@@ -18,10 +18,14 @@ constexpr std::array<Executor::Kind, 4> kKinds{{
      [](Executor&, const TimedAction&) {
        return ActionOutcome{true, "done"};
      }},
-    {"kill", [](Executor& e,
-                const TimedAction& a) { return e.run_process_fault(a, &ProcessFaults::kill); }},
-    {"pause", [](Executor& e,
-                 const TimedAction& a) { return e.run_process_fault(a, &ProcessFaults::pause); }},
+    {"kill",
+     [](Executor& e, const TimedAction& a) {
+       return e.run_process_fault(a, &ProcessFaults::kill, false);
+     }},
+    {"pause",
+     [](Executor& e, const TimedAction& a) {
+       return e.run_process_fault(a, &ProcessFaults::pause, true);
+     }},
     {"resume", [](Executor& e, const TimedAction& a) { return e.run_resume(a); }},
 }};
 
@@ -39,12 +43,13 @@ ActionOutcome Executor::run(const TimedAction& action) {
 }
 
 ActionOutcome Executor::run_process_fault(
-    const TimedAction& a, ActionOutcome (ProcessFaults::*act)(const std::vector<int>&)) {
+    const TimedAction& a, ActionOutcome (ProcessFaults::*act)(const std::vector<int>&),
+    bool remember) {
   if (!resolve_) return {false, a.target + ": no stack runs here, so nothing to " + a.kind};
   const auto groups = resolve_(a.target);
   if (!groups) return {false, a.target + ": " + groups.error()};
   auto out = (faults_.*act)(*groups);
-  if (out.ok && a.kind == "pause") paused_by_fault_[a.fault] = *groups;
+  if (out.ok && remember) paused_by_fault_[a.fault] = *groups;
   out.text = a.target + ": " + out.text;
   return out;
 }

@@ -39,9 +39,11 @@ class Executor {
   std::vector<int> paused() const { return faults_.paused(); }
 
   struct Kind;
-  // The kinds' bodies (executor.cpp's table calls them).
+  // The kinds' bodies (executor.cpp's table calls them). `remember`: keep the groups for the
+  // fault's resume (a pause).
   ActionOutcome run_process_fault(const TimedAction& a,
-                                  ActionOutcome (ProcessFaults::*act)(const std::vector<int>&));
+                                  ActionOutcome (ProcessFaults::*act)(const std::vector<int>&),
+                                  bool remember);
   ActionOutcome run_resume(const TimedAction& a);
 
  private:

@@ -2,6 +2,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -146,7 +147,6 @@ void Proxy::Impl::on_accept(uv_stream_t* listener, int status) {
   uv_timer_init(&self->loop, &p->timer);
   p->open_handles = 3;
   for (auto* h : {handle(&p->client), handle(&p->server), handle(&p->timer)}) h->data = p;
-  p->up = Flow{};
   p->up.pair = p;
   p->up.from = &p->client;
   p->up.to = &p->server;

@@ -12,7 +12,6 @@
 #pragma once
 #include <netinet/in.h>
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 
