@@ -103,6 +103,8 @@ struct ActionEvent {
   std::int64_t fired_ns = -1;  // when the executor was called, ns since t = 0; -1 not fired
   std::string outcome;         // the executor's text, or why it was not fired
   bool ok = false;
+  std::uint32_t fault = 0;  // TimedAction::fault: 1 + the scenario fault's index (its start and
+                            // its end, e.g. a pause and its resume, share it); 0 = not a fault
 };
 
 struct RunResult {

@@ -14,7 +14,8 @@ ActionRunner::ActionRunner(std::vector<TimedAction> actions, ActionExecutor exec
     : actions_(std::move(actions)), execute_(std::move(execute)), start_abs_ns_(start_abs_ns) {
   std::stable_sort(actions_.begin(), actions_.end(),
                    [](const TimedAction& a, const TimedAction& b) { return a.at_ns < b.at_ns; });
-  for (const auto& a : actions_) events_.push_back({a.kind, a.target, a.at_ns, -1, "", false});
+  for (const auto& a : actions_)
+    events_.push_back({a.kind, a.target, a.at_ns, -1, "", false, a.fault});
   if (!actions_.empty()) thread_ = std::thread([this] { loop(); });
 }
 

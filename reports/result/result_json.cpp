@@ -16,6 +16,13 @@ namespace {
 
 using nlohmann::json;
 
+// /actions: the table's fields, and "fault" (read as optional: results before faults lack it).
+json actions_json(const std::vector<ActionEvent>& actions) {
+  json out = records_json(actions, kActionFields);
+  for (std::size_t i = 0; i < actions.size(); ++i) out[i]["fault"] = actions[i].fault;
+  return out;
+}
+
 double seconds(std::int64_t ns) {
   return static_cast<double>(ns) / 1e9;
 }
@@ -256,7 +263,7 @@ json to_json(const RunRecord& rec, const std::vector<Check>& checks) {
           {"generator", generator_json(r.generator)},
           {"stack_events", events_json(rec.observed.events)},
           {"replica_load", records_json(rec.observed.replica_load, kReplicaLoadFields)},
-          {"actions", records_json(r.actions, kActionFields)},
+          {"actions", actions_json(r.actions)},
           {"tls_failure", r.tls_failure}};
 }
 

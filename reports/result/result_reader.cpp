@@ -201,6 +201,8 @@ void read_measurements(JsonWalker& w, const JsonNode& root, RunRecord& rec) {
   // Absent in results written before timed actions existed: none.
   for (const auto& a : w.items(w.optional(root, "actions"))) {
     r.actions.push_back(read_record(w, a, kActionFields));
+    // Absent in results written before faults existed: not a fault.
+    r.actions.back().fault = w.uint32(w.optional(a, "fault"));
   }
   r.tls_failure = w.text(w.optional(root, "tls_failure"));
 }

@@ -76,7 +76,8 @@ TEST_CASE("actions: they fire in order of their time, ties in the plan's order",
           "[engine][actions]") {
   TestServer server;
   auto plan = open_plan(server, "/", 50, 300 * kMs);
-  plan.actions = {{200 * kMs, "noop", "c"}, {50 * kMs, "noop", "a"}, {50 * kMs, "noop", "b"}};
+  plan.actions = {
+      {200 * kMs, "noop", "c", 0}, {50 * kMs, "noop", "a", 2}, {50 * kMs, "noop", "b", 1}};
   std::vector<std::string> called;
   const auto r = run_with(plan, [&](const lg::TimedAction& a) {
     called.push_back(a.target);
@@ -87,6 +88,10 @@ TEST_CASE("actions: they fire in order of their time, ties in the plan's order",
   CHECK(r.actions[0].target == "a");
   CHECK(r.actions[1].target == "b");
   CHECK(r.actions[2].target == "c");
+  // Each record keeps its fault number through the sort (SLOs find a fault's actions by it).
+  CHECK(r.actions[0].fault == 2);
+  CHECK(r.actions[1].fault == 1);
+  CHECK(r.actions[2].fault == 0);
   CHECK(r.actions[1].fired_ns >= r.actions[0].fired_ns);
   CHECK(r.actions[2].fired_ns >= 200 * kMs);
   for (const auto& e : r.actions) CHECK(e.ok);

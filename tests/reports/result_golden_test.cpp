@@ -137,8 +137,9 @@ lg::reports::RunRecord golden_result() {
        {{"cpu", 84.5}, {"rps", 10}, {"response_ms", 4.25}}}};
   rec.observed.replica_load = {
       {"r1", 32, 31.5, 5}, {"r2", 31, 31.5, 5}, {"r3", 6, 6, 1}};  // 69 responses
-  r.actions = {{"noop", "r2", 2'500'000'000, 2'500'250'000, "done", true},
-               {"noop", "", 6'000'000'000, -1, "run ended first", false}};  // past the plan
+  r.actions = {{"kill", "replica:2", 2'500'000'000, 2'500'250'000,
+                "replica:2: killed process group 41", true, 1},
+               {"noop", "", 6'000'000'000, -1, "run ended first", false, 0}};  // past the plan
   return rec;
 }
 
