@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "loadgen/core/units.h"
@@ -231,6 +232,38 @@ void min_rps_reachable(Reader& r, const json& doc, const Peak& peak) {
           peak.keys);
 }
 
+// The faults /faults makes: distinct fault numbers of the plan's actions (a pause and its resume
+// share one).
+std::size_t fault_count(const RunPlan& plan) {
+  std::set<std::uint32_t> faults;
+  for (const auto& a : plan.actions)
+    if (a.fault != 0) faults.insert(a.fault);
+  return faults.size();
+}
+
+// "recovers within T of fault N" and the other fault checks need a fault N. The SLOs are read
+// before /faults, so this rule runs with the others, after every key: over the expressions of
+// /slo/checks (the only SLOs that can name a fault) that were read without error.
+void slo_faults_exist(Reader& r, const json& doc, const Scenario& sc) {
+  const json::json_pointer checks("/slo/checks");
+  if (!r.clean_under("/faults") || !doc.contains(checks) || !doc.at(checks).is_array()) return;
+  const std::size_t faults = fault_count(sc.run);
+  const auto& list = doc.at(checks);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string ptr = "/slo/checks/" + std::to_string(i);
+    if (!list[i].is_string() || !r.clean_under(ptr)) continue;
+    const auto slo = validators::parse_slo(list[i].get<std::string>());
+    if (!slo || slo->fault == 0 || slo->fault <= faults) continue;
+    r.error(ptr,
+            ptr + " \"" + slo->text + "\" refers to fault " + std::to_string(slo->fault) +
+                ", but " +
+                (has(doc, "/faults") ? "/faults makes " + count(faults, "fault")
+                                     : std::string("the scenario has no /faults")) +
+                " (faults count from 1, in the file's order)",
+            {"/faults"});
+  }
+}
+
 }  // namespace
 
 void check_cross_fields(Reader& r, const json& doc, const Scenario& sc,
@@ -243,6 +276,7 @@ void check_cross_fields(Reader& r, const json& doc, const Scenario& sc,
     connections_carry_peak(r, doc, plan, *peak);
     min_rps_reachable(r, doc, *peak);
   }
+  slo_faults_exist(r, doc, sc);
 }
 
 void check_slo_fits(Reader& r, const std::string& ptr, const validators::Slo& slo,

@@ -9,6 +9,8 @@
 #include <utility>
 
 #include "loadgen/core/units.h"
+#include "validators/fault_checks.h"
+#include "validators/slo_detail.h"
 
 namespace lg::validators {
 namespace {
@@ -51,23 +53,7 @@ std::string num(double v) {
 }
 
 bool compare(Op op, double x, double lo, double hi) {
-  switch (op) {
-    case Op::kLess:
-      return x < lo;
-    case Op::kLessEqual:
-      return x <= lo;
-    case Op::kGreater:
-      return x > lo;
-    case Op::kGreaterEqual:
-      return x >= lo;
-    case Op::kEqual:
-      return x == lo;
-    case Op::kNotEqual:
-      return x != lo;
-    case Op::kWithin:
-      return x >= lo && x <= hi;
-  }
-  return false;
+  return detail::holds(op, x, lo, hi);
 }
 
 void add_replicas(Window& w, const RunResult& r, const StepResult& s) {
@@ -119,6 +105,12 @@ std::string subject(const Slo& slo) {
       return "the highest over the lowest per-replica traffic share";
     case Metric::kUnhealthy:
       return "the longest time a replica stayed in the balancer while not UP";
+    case Metric::kRecovers:
+      return "the time to recover after fault " + std::to_string(slo.fault);
+    case Metric::kFaultErrors:
+      return "the error share during fault " + std::to_string(slo.fault);
+    case Metric::kReplaced:
+      return "the time to replace a replica after fault " + std::to_string(slo.fault);
   }
   return "?";
 }
@@ -314,6 +306,10 @@ Observation observe(const Slo& slo, const Window& w) {
       return observe_balance(w);
     case Metric::kUnhealthy:
       return observe_unhealthy(w);
+    case Metric::kRecovers:
+    case Metric::kFaultErrors:
+    case Metric::kReplaced:
+      break;  // judge_fault_check (fault_checks.cpp)
     case Metric::kReplicas: {
       if (w.replicas.empty())
         return {std::nullopt, "the replica count was unknown in every second"};
@@ -389,6 +385,7 @@ Check judge_deadline(const Slo& slo, const Window& w, Check c, const std::string
 }
 
 Check judge(const Slo& slo, const Window& w) {
+  if (detail::is_fault_check(slo.metric)) return detail::judge_fault_check(slo, *w.run, *w.stack);
   Check c;
   c.name = slo.text;
   c.scope = w.scope;

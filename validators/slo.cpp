@@ -22,8 +22,15 @@ constexpr std::string_view kMetricsAccepted =
     "median, max, min, mean, avg), error_rate, late_rate, dropped_rate, errors, "
     "errors.<kind>, dropped, late, rps, replicas, replicas.min, replicas.max, replicas.mean, "
     "scale_gap, scale_gap.min, scale_gap.max, scale_gap.mean, scale_errors, balance, unhealthy, "
-    "unhealthy.max";
+    "unhealthy.max, recovers within T of fault N, errors during fault N, replaced within T of "
+    "fault N";
 constexpr std::string_view kOpsAccepted = "<, <=, >, >=, ==, !=, within [LOW, HIGH]";
+constexpr std::string_view kFaultAccepted = "fault N with N >= 1, e.g. fault 1";
+
+bool fault_time(Metric m) {
+  return m == Metric::kRecovers || m == Metric::kReplaced;
+}
+
 std::string quoted(std::string_view s) {
   return "\"" + std::string(s) + "\"";
 }
@@ -53,7 +60,11 @@ class Parser {
     if (s_.empty()) return fail(0, "the expression is empty", "METRIC OP VALUE, e.g. p95 < 1s");
     if (auto r = selector(slo); !r) return std::unexpected(r.error());
     skip_ws();
-    if (auto r = comparison(slo); !r) return std::unexpected(r.error());
+    if (fault_time(slo.metric)) {
+      if (auto r = fault_within(slo); !r) return std::unexpected(r.error());
+    } else if (auto r = comparison(slo); !r) {
+      return std::unexpected(r.error());
+    }
     skip_ws();
     if (i_ != s_.size())
       return fail(i_, "unexpected " + quoted(s_.substr(i_)) + " after the value",
@@ -145,6 +156,17 @@ class Parser {
     }
     slo.metric = *found;
     const bool dotted = i_ < s_.size() && s_[i_] == '.';
+    if (fault_time(slo.metric)) {
+      if (dotted)
+        return fail(i_, std::string(w) + " takes no aggregation",
+                    std::string(w) + " within DURATION of fault N");
+      slo.agg = {AggKind::kRate, 0};
+      return {};
+    }
+    if (slo.metric == Metric::kErrors && !dotted) {
+      if (auto r = during_fault(slo); !r) return r;
+      if (slo.metric == Metric::kFaultErrors) return {};
+    }
     if (dotted) ++i_;
     switch (family_of(slo.metric)) {
       case Family::kTime: {
@@ -180,6 +202,14 @@ class Parser {
       for (std::size_t n = 0; n < kErrorKinds; ++n) {
         if (error_kind_name(static_cast<ErrorKind>(n)) == k) {
           slo.error_kind = static_cast<ErrorKind>(n);
+          skip_ws();
+          const std::size_t db = i_;
+          if (word() == "during")
+            return fail(db,
+                        "\"errors during fault N\" counts every kind of failure (its share of "
+                        "the arrivals); it names no error kind",
+                        "errors during fault N OP FRACTION, e.g. errors during fault 1 < 5%");
+          i_ = db;
           return {};
         }
       }
@@ -361,6 +391,62 @@ class Parser {
     if (digits.empty() || ec != std::errc() || p != digits.data() + digits.size() || n == 0)
       return fail(nb, "expected a step number (1 is the first step)", kForm);
     slo.deadline = Deadline{*ms, n};
+    return {};
+  }
+
+  // fault = "fault" digits, after `of` or `during`: the fault's 1-based number into slo.fault.
+  std::expected<void, std::string> fault_number(Slo& slo, std::string_view form) {
+    skip_ws();
+    const std::size_t fb = i_;
+    if (word() != "fault") return fail(fb, "expected \"fault\"", form);
+    skip_ws();
+    const std::size_t nb = i_;
+    const std::string_view digits = word();
+    std::uint32_t n = 0;
+    const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || ec != std::errc() || p != digits.data() + digits.size())
+      return fail(nb, "expected a fault number (1 is the scenario's first fault)", kFaultAccepted);
+    if (n == 0)
+      return fail(nb, "faults count from 1 (1 is the scenario's first fault)", kFaultAccepted);
+    slo.fault = n;
+    return {};
+  }
+
+  // After "errors": "during" fault makes it errors during fault N (else nothing is read).
+  std::expected<void, std::string> during_fault(Slo& slo) {
+    const std::size_t b = i_;
+    skip_ws();
+    if (word() != "during") {
+      i_ = b;
+      return {};
+    }
+    slo.metric = Metric::kFaultErrors;
+    slo.agg = {AggKind::kRate, 0};
+    return fault_number(slo, "errors during fault N OP FRACTION, e.g. errors during fault 1 < 5%");
+  }
+
+  // "within" value "of" fault, after "recovers" or "replaced"; the time becomes the limit.
+  std::expected<void, std::string> fault_within(Slo& slo) {
+    const std::string name(metric_name(slo.metric));
+    const std::string form =
+        name + " within DURATION of fault N, e.g. " + name + " within 15s of fault 1";
+    const std::size_t b = i_;
+    if (word() != "within")
+      return fail(b,
+                  b == s_.size() ? "expected \"within\" after " + name
+                                 : "expected \"within\" at " + quoted(s_.substr(b)),
+                  form);
+    skip_ws();
+    auto q = quantity();
+    if (!q) return std::unexpected(q.error());
+    auto ms = time_ms(*q, "the time limit of " + name + " (a time)");
+    if (!ms) return std::unexpected(ms.error());
+    skip_ws();
+    const std::size_t ob = i_;
+    if (word() != "of") return fail(ob, "expected \"of\" after the time limit", form);
+    if (auto r = fault_number(slo, form); !r) return r;
+    slo.op = Op::kLessEqual;
+    slo.limit = *ms;
     return {};
   }
 

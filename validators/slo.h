@@ -3,7 +3,10 @@
 //
 // Grammar (EBNF; blanks are allowed between any two tokens, names are case-sensitive):
 //
-//   slo          = selector , ( comparison , [ deadline ] | range ) ;
+//   slo          = selector , ( comparison , [ deadline ] | range )
+//                | ( "recovers" | "replaced" ) , "within" , value , "of" , fault  (* a time *)
+//                | "errors" , "during" , fault , ( comparison | range ) ;   (* a fraction *)
+//   fault        = "fault" , digits ;        (* 1 = the scenario's first fault, in file order *)
 //   deadline     = "within" , value , "of" , "step" , digits ;   (* replicas only; value a time *)
 //   comparison   = op , value ;
 //   op           = "<=" | ">=" | "==" | "!=" | "<" | ">" ;
@@ -50,6 +53,21 @@
 //                           an even share under 100 requests are left out; run scope)
 //   "unhealthy < 10s"       the longest stretch of seconds with a replica in the load balancer
 //                           that is not UP: a failed replica must leave (or recover) within it
+//
+// Fault recovery (embedded stack, run scope; validators/fault_window.h and fault_checks.cpp
+// have the exact rules). Fault N is the scenario's N-th fault; it starts when its first action
+// fired and ends when its second (a pause's resume) fired, or 1 s after the start when it has
+// one action only (a kill). A fault that did not fire, or failed, fails every check over it.
+//   "recovers within 15s of fault 1"  latency p99 and the error share are back in the band of
+//                           the 10 s before the fault (p99 <= max(1.5 x baseline, baseline +
+//                           20 ms), errors <= baseline + 1 point) for 3 judged seconds in a row,
+//                           the first starting at most 15 s after the fault ended
+//   "errors during fault 1 < 5%"      unsuccessful over scheduled arrivals in the seconds from
+//                           the one the fault started in to the one it ended in (a kill: the
+//                           second it fired in and the next)
+//   "replaced within 30s of fault 1"  every replica UP again (healthy >= before the fault, and
+//                           healthy == replicas) at most 30 s after the start, after a second
+//                           with fewer healthy replicas or an autoscaler "recovery" event
 #pragma once
 
 #include <cstdint>
@@ -79,6 +97,9 @@ enum class Metric {
   kScaleErrors,  // count of failed requests near scale events
   kBalance,      // ratio >= 1: highest over lowest per-replica traffic share
   kUnhealthy,    // ms: a stretch of seconds with a replica in the balancer but not UP
+  kRecovers,     // ms: from the end of fault N to the first second back in the band
+  kFaultErrors,  // fraction: unsuccessful / scheduled in the seconds fault N covers
+  kReplaced,     // ms: from the start of fault N to every replica UP again
 };
 
 // "within T of step S": the comparison must hold in some second of [start of step S,
@@ -94,7 +115,8 @@ enum class AggKind {
   kMax,
   kMin,
   kMean,
-  kRate,   // the metric is a rate or fraction itself (error_rate, rps)
+  kRate,   // the metric is a rate or fraction itself (error_rate, rps), or a fault check's
+           // single figure (recovers, replaced, errors during fault)
   kCount,  // the metric is a count (errors, dropped, late)
   kEach,   // every per-second reading (replicas)
 };
@@ -120,8 +142,11 @@ struct Slo {
   double limit_high = 0;  // kWithin only: the high bound
   std::optional<ErrorKind> error_kind;  // kErrors only: one category (none = every category)
   std::optional<Deadline> deadline;     // kReplicas with a comparison only
-  std::string text;                     // the expression as written (trimmed, no scope prefix)
-  Scope scope = Scope::kBoth;           // from the optional "run: " / "steps: " prefix
+  // kRecovers, kFaultErrors, kReplaced only: the fault judged, 1-based (0 = none). "recovers"
+  // and "replaced" keep their time T as limit with op kLessEqual.
+  std::uint32_t fault = 0;
+  std::string text;            // the expression as written (trimmed, no scope prefix)
+  Scope scope = Scope::kBoth;  // from the optional "run: " / "steps: " prefix
 };
 
 // The SLO as a scenario or --slo would write it: the scope prefix (if any), then the text.
@@ -142,12 +167,12 @@ std::expected<std::vector<Slo>, std::vector<std::string>> parse_slos(
 // The error names the metric and lists the aggregations it accepts.
 std::expected<void, std::string> check_slo(const Slo& slo);
 
-// Whether the SLO can only be judged over the whole run (balance, a deadline): such SLOs get
-// no per-step check.
+// Whether the SLO can only be judged over the whole run (balance, a deadline, the fault checks):
+// such SLOs get no per-step check.
 bool run_scope_only(const Slo& slo);
 
-// Whether the SLO judges the embedded stack (replicas, scaling, balance, health): it has no
-// meaning against someone else's stack given by URL.
+// Whether the SLO judges the embedded stack (replicas, scaling, balance, health, faults): it has
+// no meaning against someone else's stack given by URL.
 bool needs_embedded_stack(const Slo& slo);
 
 std::string_view metric_name(Metric m);
@@ -156,7 +181,8 @@ std::string_view op_text(Op op);
 std::string aggregation_name(const Aggregation& a);
 // The aggregations a metric accepts, for messages: e.g. "p<N>, p(<N>), median, max, min, mean".
 std::string accepted_aggregations(Metric m);
-// The limit in the metric's units for reports: "1.00s", "5%", "100/s", "0", "[2, 10]".
+// The limit in the metric's units for reports: "1.00s", "5%", "100/s", "0", "[2, 10]",
+// "within 15.0s of fault 1", "< 5% during fault 1".
 std::string format_limit(const Slo& slo);
 // A value of the metric in its units, as format_limit prints it.
 std::string format_value(Metric m, double value);

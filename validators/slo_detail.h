@@ -21,10 +21,13 @@ inline Family family_of(Metric m) {
     case Metric::kLag:
     case Metric::kScaleGap:
     case Metric::kUnhealthy:
+    case Metric::kRecovers:
+    case Metric::kReplaced:
       return Family::kTime;
     case Metric::kErrorRate:
     case Metric::kLateRate:
     case Metric::kDroppedRate:
+    case Metric::kFaultErrors:
       return Family::kFraction;
     case Metric::kErrors:
     case Metric::kDropped:
@@ -41,7 +44,9 @@ inline Family family_of(Metric m) {
   return Family::kCount;
 }
 
-inline constexpr std::array<std::pair<std::string_view, Metric>, 15> kMetrics{{
+// The selector words, and each metric's name. "errors during fault" is never a word (it has
+// blanks): the parser reads "errors" and then "during".
+inline constexpr std::array<std::pair<std::string_view, Metric>, 18> kMetrics{{
     {"latency", Metric::kLatency},
     {"service", Metric::kService},
     {"lag", Metric::kLag},
@@ -57,7 +62,37 @@ inline constexpr std::array<std::pair<std::string_view, Metric>, 15> kMetrics{{
     {"scale_errors", Metric::kScaleErrors},
     {"balance", Metric::kBalance},
     {"unhealthy", Metric::kUnhealthy},
+    {"recovers", Metric::kRecovers},
+    {"errors during fault", Metric::kFaultErrors},
+    {"replaced", Metric::kReplaced},
 }};
+
+// The fault checks: "recovers within T of fault N", "errors during fault N OP X", "replaced
+// within T of fault N" (Slo::fault names the fault).
+inline bool is_fault_check(Metric m) {
+  return m == Metric::kRecovers || m == Metric::kFaultErrors || m == Metric::kReplaced;
+}
+
+// Whether `x` satisfies `op` with the limit `lo` (and `hi` for kWithin: lo <= x <= hi).
+inline bool holds(Op op, double x, double lo, double hi) {
+  switch (op) {
+    case Op::kLess:
+      return x < lo;
+    case Op::kLessEqual:
+      return x <= lo;
+    case Op::kGreater:
+      return x > lo;
+    case Op::kGreaterEqual:
+      return x >= lo;
+    case Op::kEqual:
+      return x == lo;
+    case Op::kNotEqual:
+      return x != lo;
+    case Op::kWithin:
+      return x >= lo && x <= hi;
+  }
+  return false;
+}
 
 // The comparison operators as written, longest first where one begins another (so that "<="
 // is never read as "<"); "within [LOW, HIGH]" is parsed on its own.

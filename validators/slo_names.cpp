@@ -68,6 +68,8 @@ std::string aggregation_name(const Aggregation& a) {
 std::string accepted_aggregations(Metric m) {
   if (m == Metric::kScaleGap) return "none (min), min, max, mean";
   if (m == Metric::kUnhealthy) return "none (max), max";
+  if (m == Metric::kRecovers || m == Metric::kReplaced)
+    return "none (it is a time since the fault)";
   switch (family_of(m)) {
     case Family::kRatio:
       return "none (it is a ratio already)";
@@ -93,8 +95,13 @@ std::expected<void, std::string> check_slo(const Slo& slo) {
                            name + "; accepted: " + accepted_aggregations(slo.metric));
   };
   const AggKind k = slo.agg.kind;
+  const bool fault_time = slo.metric == Metric::kRecovers || slo.metric == Metric::kReplaced;
   switch (family_of(slo.metric)) {
     case Family::kTime:
+      if (fault_time) {
+        if (k != AggKind::kRate) return bad_agg();
+        break;
+      }
       if (k != AggKind::kPercentile && k != AggKind::kMax && k != AggKind::kMin &&
           k != AggKind::kMean)
         return bad_agg();
@@ -127,6 +134,16 @@ std::expected<void, std::string> check_slo(const Slo& slo) {
   }
   if (slo.op == Op::kWithin && slo.limit_high < slo.limit)
     return std::unexpected("the high bound is below the low bound");
+  if (detail::is_fault_check(slo.metric)) {
+    if (slo.fault == 0)
+      return std::unexpected("faults count from 1: " + name + " needs fault 1 or above");
+    if (fault_time && slo.op != Op::kLessEqual)
+      return std::unexpected(name + " takes no operator: \"" + name + " within T of fault N\"");
+    if (slo.deadline)
+      return std::unexpected("\"within ... of step N\" applies to replicas OP N only");
+  } else if (slo.fault != 0) {
+    return std::unexpected("a fault number applies only to the fault checks, not to " + name);
+  }
   if (slo.deadline) {
     if (slo.metric != Metric::kReplicas || k != AggKind::kEach || slo.op == Op::kWithin)
       return std::unexpected("\"within ... of step N\" applies to replicas OP N only");
@@ -143,6 +160,9 @@ bool needs_embedded_stack(const Slo& slo) {
     case Metric::kScaleErrors:
     case Metric::kBalance:
     case Metric::kUnhealthy:
+    case Metric::kRecovers:
+    case Metric::kFaultErrors:
+    case Metric::kReplaced:
       return true;
     default:
       return false;
@@ -150,7 +170,8 @@ bool needs_embedded_stack(const Slo& slo) {
 }
 
 bool run_scope_only(const Slo& slo) {
-  return slo.metric == Metric::kBalance || slo.deadline.has_value();
+  return slo.metric == Metric::kBalance || slo.deadline.has_value() ||
+         detail::is_fault_check(slo.metric);
 }
 
 std::string format_value(Metric m, double value) {
@@ -171,6 +192,17 @@ std::string format_value(Metric m, double value) {
 }
 
 std::string format_limit(const Slo& slo) {
+  const std::string fault = "fault " + std::to_string(slo.fault);
+  if (slo.metric == Metric::kRecovers || slo.metric == Metric::kReplaced)
+    return "within " + format_duration_us(slo.limit * 1000.0) + " of " + fault;
+  if (slo.metric == Metric::kFaultErrors) {
+    const std::string of =
+        slo.op == Op::kWithin
+            ? "within [" + format_value(slo.metric, slo.limit) + ", " +
+                  format_value(slo.metric, slo.limit_high) + "]"
+            : std::string(op_text(slo.op)) + " " + format_value(slo.metric, slo.limit);
+    return of + " during " + fault;
+  }
   if (slo.op == Op::kWithin)
     return "within [" + format_value(slo.metric, slo.limit) + ", " +
            format_value(slo.metric, slo.limit_high) + "]";

@@ -147,6 +147,33 @@ TEST_CASE("cross-field: a deadline on a step the schedule does not have", "[cros
   CHECK_THAT(e.message, Contains("makes 3 steps"));
 }
 
+TEST_CASE("cross-field: a fault check on a fault /faults does not make", "[cross-field]") {
+  // A kill (one action) and a pause (two actions, one fault): two faults, numbered from 1.
+  const std::string steps_and_faults = R"("steps": [{"users": 1, "duration": "20s"}],
+      "faults": [{"at": "2s", "kind": "kill", "target": "replica:1"},
+                 {"at": "5s", "kind": "pause", "target": "db", "duration": "2s"}])";
+  const auto with = [&](const std::string& check) {
+    return stack_scenario("{" + steps_and_faults + R"(, "slo": {"checks": ["p95 < 1s", ")" + check +
+                          R"("]}})");
+  };
+  loads(with("recovers within 15s of fault 2"));
+  loads(with("errors during fault 1 < 5%"));
+  const auto e = only_error(with("replaced within 30s of fault 3"), "/slo/checks/1", {"/faults"});
+  CHECK_THAT(e.message, Contains("\"replaced within 30s of fault 3\" refers to fault 3"));
+  CHECK_THAT(e.message, Contains("/faults makes 2 faults"));
+  only_error(with("errors during fault 9 < 5%"), "/slo/checks/1", {"/faults"});
+  // No /faults at all.
+  const auto none =
+      only_error(stack_scenario(R"({"slo": {"checks": ["recovers within 15s of fault 1"]}})"),
+                 "/slo/checks/0", {"/faults"});
+  CHECK_THAT(none.message, Contains("refers to fault 1, but the scenario has no /faults"));
+  // A broken /faults gives its own error only.
+  only_error(stack_scenario(R"({"steps": [{"users": 1, "duration": "20s"}],
+      "faults": [{"at": "2s", "kind": "kill", "target": "replica:0"}],
+      "slo": {"checks": ["recovers within 15s of fault 2"]}})"),
+             "/faults/0/target", {});
+}
+
 TEST_CASE("cross-field: slo.min_rps above the peak step rate can never pass", "[cross-field]") {
   const auto e =
       only_error(stack_scenario(std::string(R"({"slo": {"min_rps": 600}, )") + kFourSteps + "}"),
