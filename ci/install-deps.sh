@@ -10,7 +10,7 @@ BUILD_PKGS=(build-essential cmake pkg-config git libuv1-dev node-llhttp nlohmann
   libboost-dev libboost-filesystem-dev libjs-chart.js
   python3 python3-yaml)  # tests/docs: the Kubernetes example is parsed and checked offline
 # The embedded stack: run as child processes by loadgen and by the stack tests, never as services.
-STACK_PKGS=(haproxy nginx-light mariadb-server php-fpm php-mysql)
+STACK_PKGS=(haproxy nginx-light mariadb-server php-fpm php-mysql stress-ng)  # stress-ng: the cpu fault
 # Tests only (--test, what ci/test.sh asks for): headless Chromium renders the HTML reports and
 # the browser tests check every chart was drawn (ctest label "browser").
 TEST_PKGS=(chromium)

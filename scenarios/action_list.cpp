@@ -1,6 +1,11 @@
 #include "scenarios/action_list.h"
 
+#include <array>
+#include <cmath>
+#include <initializer_list>
+#include <sstream>
 #include <string>
+#include <string_view>
 
 #include "loadgen/core/units.h"
 #include "stack/model/fault_target.h"
@@ -49,52 +54,174 @@ TimedAction read_action(Reader& r, const json& v, const std::string& ptr, const 
   return read_fields(r, v, ptr, plan);
 }
 
-// A fault: {"at", "kind", "target", "duration" (pause only)} -> its action(s) in plan.actions.
-void read_fault(Reader& r, const json& v, const std::string& ptr, std::uint32_t number,
-                RunPlan& plan) {
-  if (!r.object(v, ptr, "an object {\"at\", \"kind\", \"target\", \"duration\"}")) return;
-  TimedAction a = read_fields(r, v, ptr, plan);
-  a.fault = number;
+// What each fault kind needs: a duration (then the loader adds its end action), which targets
+// it takes, and the params it reads (each turned into TimedAction::params by params_of).
+enum class Targets : std::uint8_t { kProcess, kNetwork, kHost };
+struct FaultKind {
+  std::string_view name;
+  std::string_view end;  // the kind of the action that ends it ("" = done at once)
+  Targets targets;
+  std::initializer_list<std::string_view> params;  // accepted keys of "params"
+};
+const std::array<FaultKind, 8> kFaultKinds{{
+    {"kill", "", Targets::kProcess, {}},
+    {"pause", "resume", Targets::kProcess, {}},
+    {"latency", "clear", Targets::kNetwork, {"ms", "direction"}},
+    {"jitter", "clear", Targets::kNetwork, {"ms", "jitter_ms", "direction"}},
+    {"bandwidth", "clear", Targets::kNetwork, {"kbps", "direction"}},
+    {"reset", "clear", Targets::kNetwork, {}},
+    {"hang", "clear", Targets::kNetwork, {}},
+    {"cpu", "clear", Targets::kHost, {"cores"}},
+}};
+
+const FaultKind* find_kind(std::string_view name) {
+  for (const auto& k : kFaultKinds)
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+std::string number_text(double v) {
+  std::ostringstream o;
+  o << v;  // shortest form: "200", "12.5"
+  return o.str();
+}
+
+// A number param in [lo, hi], or `fallback` when absent and not required.
+double param(Reader& r, const json& params, const std::string& ptr, const char* key, double lo,
+             double hi, double fallback, bool required, std::string_view what) {
+  if (!params.contains(key)) {
+    if (required) r.error(ptr + "/" + key, "missing (" + std::string(what) + ")");
+    return fallback;
+  }
+  return r.number(params[key], ptr + "/" + key, lo, hi, fallback);
+}
+
+// The kind's params as its executor reads them: the fault proxy's toxics, or stress-ng's.
+std::string params_of(Reader& r, const FaultKind& k, const json& v, const std::string& ptr,
+                      std::int64_t duration_ns) {
+  const json none = json::object();
+  const json& p = v.contains("params") ? v["params"] : none;
+  const std::string pp = ptr + "/params";
+  if (v.contains("params") && r.object(p, pp, "an object of the kind's params")) {
+    for (const auto& [key, _] : p.items()) {
+      bool ok = false;
+      for (const auto& a : k.params) ok = ok || a == key;
+      if (ok) continue;
+      std::string accepted;
+      for (const auto& a : k.params) accepted += (accepted.empty() ? "" : ", ") + std::string(a);
+      r.error(pp + "/" + key, pp + "/" + key + ": a " + std::string(k.name) + " fault takes " +
+                                  (accepted.empty() ? "no params" : "only " + accepted));
+    }
+  }
+  std::string dir = "down";
+  if (p.contains("direction")) dir = r.choice(p["direction"], pp + "/direction");
+  const auto each_dir = [&dir](const std::string& toxic) {
+    std::string out;
+    for (const char* d : {"down", "up"})
+      if (dir == "both" || dir == d) out += (out.empty() ? "" : " ") + std::string(d) + "." + toxic;
+    return out;
+  };
+  if (k.name == "latency") {
+    const double ms = param(r, p, pp, "ms", 0.001, 60'000, 0, true, "the delay in ms, e.g. 200");
+    return each_dir("latency_ms=" + number_text(ms));
+  }
+  if (k.name == "jitter") {
+    const double j =
+        param(r, p, pp, "jitter_ms", 0.001, 60'000, 0, true, "the +/- spread in ms, e.g. 50");
+    const double ms = param(r, p, pp, "ms", 0, 60'000, j, false, "");
+    return each_dir("latency_ms=" + number_text(ms)) + " " +
+           each_dir("jitter_ms=" + number_text(j));
+  }
+  if (k.name == "bandwidth") {
+    const double kbps =
+        param(r, p, pp, "kbps", 1, 10'000'000, 0, true, "the rate in kB/s (1000 bytes/s)");
+    return each_dir("kbps=" + number_text(kbps));
+  }
+  if (k.name == "reset") return "reset=1";
+  if (k.name == "hang") return "hang=1";
+  if (k.name == "cpu") {
+    const double cores = param(r, p, pp, "cores", 1, 64, 1, false, "");
+    if (std::floor(cores) != cores)
+      r.error(pp + "/cores",
+              pp + "/cores: a whole number of cores (1..64), not " + number_text(cores));
+    // Whole seconds, rounded up: stress-ng's own timeout, a backstop behind the "clear".
+    const auto seconds = (duration_ns + 999'999'999) / 1'000'000'000 + 1;
+    return "cores=" + number_text(cores) + " seconds=" + std::to_string(seconds);
+  }
+  return "";
+}
+
+// The target, checked against what the kind acts on.
+void check_target(Reader& r, const FaultKind* k, const json& v, const std::string& ptr,
+                  TimedAction& a) {
+  if (k != nullptr && k->targets == Targets::kHost) {
+    if (!v.contains("target")) a.target = "host";
+    if (r.read_ok(ptr + "/target") && a.target != "host")
+      r.error(ptr + "/target", ptr + "/target: a cpu fault burns the host's cores; accepted: host");
+    return;
+  }
   if (!v.contains("target")) {
     r.error(ptr + "/target",
             std::string("missing (what the fault acts on: ") + kFaultTargetsAccepted + ")");
-  } else if (r.read_ok(ptr + "/target")) {
-    if (auto t = parse_fault_target(a.target); !t)
-      r.error(ptr + "/target", ptr + "/target: " + t.error());
+    return;
   }
-  const bool pause = a.kind == "pause";
+  if (!r.read_ok(ptr + "/target")) return;
+  const auto t = parse_fault_target(a.target);
+  if (!t) {
+    r.error(ptr + "/target", ptr + "/target: " + t.error());
+    return;
+  }
+  if (k != nullptr && k->targets == Targets::kNetwork &&
+      (t->what != FaultTarget::What::kReplica || t->part != FaultTarget::Part::kBoth)) {
+    r.error(ptr + "/target", ptr + "/target: a " + std::string(k->name) +
+                                 " fault acts on the network between HAProxy and a replica; "
+                                 "accepted: replica:N (N >= 1), replica:any");
+  }
+}
+
+// A fault: {"at", "kind", "target", "duration", "params"} -> its action(s) in plan.actions.
+void read_fault(Reader& r, const json& v, const std::string& ptr, std::uint32_t number,
+                RunPlan& plan) {
+  if (!r.object(v, ptr, "an object {\"at\", \"kind\", \"target\", \"duration\", \"params\"}"))
+    return;
+  TimedAction a = read_fields(r, v, ptr, plan);
+  a.fault = number;
+  const FaultKind* k = find_kind(a.kind);
+  check_target(r, k, v, ptr, a);
+  const bool lasts = k != nullptr && !k->end.empty();
   std::int64_t duration = 0;
   if (v.contains("duration")) {
-    if (!pause && !a.kind.empty()) {
+    if (k != nullptr && !lasts) {
       r.error(ptr + "/duration",
-              ptr + "/duration: only a pause has one (a " + a.kind + " is done at once)");
+              ptr + "/duration: a " + a.kind + " is done at once and takes no duration");
     } else {
       const auto mark = r.mark();
       duration = r.duration(v["duration"], ptr + "/duration");
       if (r.clean_since(mark) && duration <= 0) {
-        r.error(ptr + "/duration", ptr + "/duration: must be above 0 (how long the pause lasts)");
+        r.error(ptr + "/duration", ptr + "/duration: must be above 0 (how long the fault lasts)");
       }
     }
-  } else if (pause) {
-    r.error(ptr + "/duration", "missing (how long the pause lasts, e.g. \"2s\")");
+  } else if (lasts) {
+    r.error(ptr + "/duration", "missing (how long the " + a.kind + " lasts, e.g. \"2s\")");
   }
+  if (k != nullptr) a.params = params_of(r, *k, v, ptr, duration);
   plan.actions.push_back(a);
-  if (!pause || duration <= 0 || !r.clean_under(ptr)) return;
-  TimedAction resume = a;
-  resume.kind = "resume";
-  resume.at_ns = a.at_ns + duration;
+  if (!lasts || duration <= 0 || !r.clean_under(ptr)) return;
+  TimedAction end = a;
+  end.kind = std::string(k->end);
+  end.at_ns = a.at_ns + duration;
   const auto length = plan.total_duration_ns();
-  if (resume.at_ns >= length) {
+  if (end.at_ns >= length) {
     r.error(ptr + "/duration",
-            ptr + "/duration: the pause would end at " +
-                format_duration_us(static_cast<double>(resume.at_ns) / 1e3) +
+            ptr + "/duration: the " + a.kind + " would end at " +
+                format_duration_us(static_cast<double>(end.at_ns) / 1e3) +
                 ", not before the end of the plan (" +
                 format_duration_us(static_cast<double>(length) / 1e3) +
                 "): a fault is judged while the load runs",
             {ptr + "/at", "/steps"});
     return;
   }
-  plan.actions.push_back(resume);
+  plan.actions.push_back(end);
 }
 
 }  // namespace

@@ -99,9 +99,18 @@ std::vector<KeySpec> build_table() {
       {"/faults", kArray, {}},
       {"/faults/*", kObject, {}},
       {"/faults/*/at", kString, {}},
-      {"/faults/*/kind", kString, {"kill", "pause"}},  // process faults: loadgen/actions/
+      // The kinds loadgen/actions/ runs (a test keeps this list in step with action_kinds()).
+      {"/faults/*/kind",
+       kString,
+       {"kill", "pause", "latency", "jitter", "bandwidth", "reset", "hang", "cpu"}},
       {"/faults/*/target", kString, {}},
       {"/faults/*/duration", kString, {}},
+      {"/faults/*/params", kObject, {}},
+      {"/faults/*/params/ms", kNumber, {}},
+      {"/faults/*/params/jitter_ms", kNumber, {}},
+      {"/faults/*/params/kbps", kNumber, {}},
+      {"/faults/*/params/direction", kString, {"down", "up", "both"}},
+      {"/faults/*/params/cores", kNumber, {}},
   };
   const auto stack_end = std::find_if(table.begin(), table.end(),
                                       [](const KeySpec& k) { return k.path == "/requests"; });

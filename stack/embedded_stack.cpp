@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "stack/boost_process_runner.h"
+#include "stack/fault_proxy.h"
 #include "stack/http_probe.h"
 #include "stack/listeners.h"
 #include "stack/proc_stat.h"
@@ -72,9 +73,9 @@ EmbeddedStack::EmbeddedStack(const StackOptions& o, Binaries bin, Layout layout,
       runner_(std::make_unique<BoostProcessRunner>()),
       supervisor_(std::make_unique<Supervisor>(*runner_, layout_)),
       api_(layout_.haproxy_socket()),
-      replicas_(
-          std::make_unique<ReplicaSet>(*supervisor_, bin_, layout_, ports_, api_,
-                                       ReplicaOptions{o.max_replicas, o.fpm_children, !o.detach})),
+      replicas_(std::make_unique<ReplicaSet>(
+          *supervisor_, bin_, layout_, ports_, api_,
+          ReplicaOptions{o.max_replicas, o.fpm_children, !o.detach, o.fault_proxy})),
       started_(Clock::now()) {}
 
 EmbeddedStack::~EmbeddedStack() {
@@ -148,6 +149,18 @@ std::expected<void, std::string> EmbeddedStack::bring_up() {
     return r;
   }
   times_.haproxy_ready = since_start();
+  // Before any replica: HAProxy's slots point at the proxy's ports from the first one on.
+  if (options_.fault_proxy) {
+    const auto control = ports_.fault_control();
+    const auto probe = "stats " + std::to_string(ports_.replica_proxy(1));
+    if (auto r = start_service(
+            *supervisor_, fault_proxy_spec(layout_, ports_, options_.max_replicas), options_.detach,
+            [control, probe] { return fault_control(control, probe).has_value(); },
+            kServiceDeadline);
+        !r) {
+      return r;
+    }
+  }
   // Replicas start after HAProxy so that each is enabled as soon as it is healthy; with an
   // autoscaler, it starts them (it owns the replicas, as part of the system under test).
   if (!options_.autoscaler_args.empty()) {
@@ -201,6 +214,7 @@ std::expected<void, std::string> EmbeddedStack::start_autoscaler() {
                "--fpm-children",
                std::to_string(options_.fpm_children)};
   if (options_.detach) spec.argv.emplace_back("--detached");
+  if (options_.fault_proxy) spec.argv.emplace_back("--fault-proxy");
   spec.argv.insert(spec.argv.end(), options_.autoscaler_args.begin(),
                    options_.autoscaler_args.end());
   spec.log = layout_.logs() / "autoscaler.log";

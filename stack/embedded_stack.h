@@ -36,7 +36,12 @@ struct StackOptions {
   // `replicas` of them; these are its knob flags (e.g. {"--check-interval", "2s"}).
   std::vector<std::string> autoscaler_args;
   FrontendOptions front;  // HAProxy's redirect to HTTPS and per-IP limits (off by default)
+  // Start loadgen-faultproxy (Ports::fault_control) with a route per replica slot, and have
+  // HAProxy reach the replicas through it: what network faults switch toxics on.
+  bool fault_proxy = false;
 };
+
+std::filesystem::path fault_proxy_binary();
 
 // Where loadgen-autoscaler is: $LG_AUTOSCALER, else the one built with this loadgen.
 std::filesystem::path autoscaler_binary();
@@ -71,6 +76,7 @@ class EmbeddedStack {
   const Ports& ports() const { return ports_; }
   const BringUpTimes& times() const { return times_; }
   const HaproxyApi& api() const { return api_; }
+  bool has_fault_proxy() const { return options_.fault_proxy; }
   // Slots in use, ascending (with an autoscaler: the UP servers HAProxy reports).
   std::vector<std::uint32_t> replicas() const {
     return options_.autoscaler_args.empty() ? replicas_->active() : haproxy_replicas();

@@ -45,6 +45,37 @@ std::string list(const std::map<std::uint32_t, ReplicaGroups>& replicas) {
   return out.empty() ? "none" : out;
 }
 
+using Replicas = std::map<std::uint32_t, ReplicaGroups>;  // alive groups by slot
+
+Replicas alive_replicas(const std::vector<RecordedProcess>& recorded,
+                        bool (*alive)(const RecordedProcess&)) {
+  Replicas replicas;
+  for (const auto& p : recorded) {
+    if (!alive(p)) continue;
+    if (const auto n = slot_of(p.name, kNginxPrefix)) replicas[n].nginx = p.pid;
+    if (const auto n = slot_of(p.name, kFpmPrefix)) replicas[n].fpm = p.pid;
+  }
+  return replicas;
+}
+
+// The slot a replica target names now: its own if the part it names runs, else (replica:any)
+// the lowest whose part runs.
+std::expected<std::uint32_t, std::string> pick_slot(const FaultTarget& target,
+                                                    const Replicas& replicas) {
+  if (target.slot != 0) {
+    const auto it = replicas.find(target.slot);
+    if (it == replicas.end() || parts(it->second, target.part).empty()) {
+      return std::unexpected("replica " + std::to_string(target.slot) +
+                             " is not running (running: " + list(replicas) + ")");
+    }
+    return target.slot;
+  }
+  for (const auto& [slot, g] : replicas) {
+    if (!parts(g, target.part).empty()) return slot;
+  }
+  return std::unexpected(std::string("no replica is running"));
+}
+
 }  // namespace
 
 std::expected<std::vector<int>, std::string> resolve_fault_target(
@@ -60,25 +91,28 @@ std::expected<std::vector<int>, std::string> resolve_fault_target(
   if (target.what == FaultTarget::What::kDatabase) return single("mariadb", "the database (db)");
   if (target.what == FaultTarget::What::kAutoscaler) return single("autoscaler", "the autoscaler");
 
-  std::map<std::uint32_t, ReplicaGroups> replicas;  // alive groups by slot
-  for (const auto& p : recorded) {
-    if (!alive(p)) continue;
-    if (const auto n = slot_of(p.name, kNginxPrefix)) replicas[n].nginx = p.pid;
-    if (const auto n = slot_of(p.name, kFpmPrefix)) replicas[n].fpm = p.pid;
-  }
-  if (target.slot != 0) {
-    const auto it = replicas.find(target.slot);
-    auto groups = it != replicas.end() ? parts(it->second, target.part) : std::vector<int>{};
-    if (groups.empty()) {
-      return std::unexpected("replica " + std::to_string(target.slot) +
-                             " is not running (running: " + list(replicas) + ")");
-    }
-    return groups;
-  }
-  for (const auto& [slot, g] : replicas) {
-    if (auto groups = parts(g, target.part); !groups.empty()) return groups;
-  }
-  return std::unexpected(std::string("no replica is running"));
+  const auto replicas = alive_replicas(recorded, alive);
+  auto slot = pick_slot(target, replicas);
+  if (!slot) return std::unexpected(slot.error());
+  return parts(replicas.at(*slot), target.part);
+}
+
+std::expected<std::uint32_t, std::string> resolve_fault_slot(
+    const FaultTarget& target, const std::vector<RecordedProcess>& recorded,
+    bool (*alive)(const RecordedProcess&)) {
+  if (target.what != FaultTarget::What::kReplica)
+    return std::unexpected(std::string("only a replica has a slot"));
+  return pick_slot(target, alive_replicas(recorded, alive));
+}
+
+std::expected<std::uint16_t, std::string> resolve_fault_route(const FaultTarget& target,
+                                                              const std::filesystem::path& run_dir,
+                                                              const Ports& ports) {
+  auto recorded = read_pids(run_dir);
+  if (!recorded) return std::unexpected(recorded.error());
+  auto slot = resolve_fault_slot(target, *recorded);
+  if (!slot) return std::unexpected(slot.error());
+  return ports.replica_proxy(*slot);
 }
 
 std::expected<std::vector<int>, std::string> resolve_fault_target(

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "stack/layout.h"
 #include "stack/model/fault_target.h"
 #include "stack/run_dir.h"
 
@@ -21,5 +22,17 @@ std::expected<std::vector<int>, std::string> resolve_fault_target(
 // read_pids(run_dir), then the above.
 std::expected<std::vector<int>, std::string> resolve_fault_target(
     const FaultTarget& target, const std::filesystem::path& run_dir);
+
+// The slot a replica target names now (replica:any: the lowest running); an error for the
+// other targets and for a replica that is not running.
+std::expected<std::uint32_t, std::string> resolve_fault_slot(
+    const FaultTarget& target, const std::vector<RecordedProcess>& recorded,
+    bool (*alive)(const RecordedProcess&) = &group_alive);
+
+// The fault proxy's port in front of that slot (Ports::replica_proxy): where a network fault
+// on the target switches its toxics.
+std::expected<std::uint16_t, std::string> resolve_fault_route(const FaultTarget& target,
+                                                              const std::filesystem::path& run_dir,
+                                                              const Ports& ports);
 
 }  // namespace lg::stack

@@ -11,15 +11,22 @@ namespace lg::stack {
 // Ports are a block starting at `base`: two stacks side by side use different blocks.
 struct Ports {
   std::uint16_t base = 18000;
-  std::uint16_t haproxy() const { return base; }         // the frontend: the stack's URL
-  std::uint16_t stats() const { return base + 1; }       // HAProxy stats page and /metrics
-  std::uint16_t mariadb() const { return base + 2; }     // MariaDB TCP (also a unix socket)
-  std::uint16_t autoscaler() const { return base + 3; }  // the autoscaler's /health, /metrics
-  std::uint16_t https() const { return base + 4; }       // HAProxy's TLS frontend
-  std::uint16_t replica(std::uint32_t i) const {         // replica i's nginx, i >= 1
+  std::uint16_t haproxy() const { return base; }            // the frontend: the stack's URL
+  std::uint16_t stats() const { return base + 1; }          // HAProxy stats page and /metrics
+  std::uint16_t mariadb() const { return base + 2; }        // MariaDB TCP (also a unix socket)
+  std::uint16_t autoscaler() const { return base + 3; }     // the autoscaler's /health, /metrics
+  std::uint16_t https() const { return base + 4; }          // HAProxy's TLS frontend
+  std::uint16_t fault_control() const { return base + 5; }  // the fault proxy's control line
+  std::uint16_t replica(std::uint32_t i) const {            // replica i's nginx, i >= 1
     return static_cast<std::uint16_t>(base + 10 + i);
   }
-  static constexpr std::uint32_t kBlockSize = 64;  // room for 53 replicas
+  // Where HAProxy reaches replica i when the fault proxy stands in front of the replicas
+  // (a scenario with network faults): the proxy listens here and forwards to replica(i).
+  std::uint16_t replica_proxy(std::uint32_t i) const {
+    return static_cast<std::uint16_t>(base + kReplicaRange + 10 + i);
+  }
+  static constexpr std::uint32_t kReplicaRange = 64;  // base+11 .. base+63: room for 53 replicas
+  static constexpr std::uint32_t kBlockSize = 2 * kReplicaRange;  // and their proxy ports
 };
 
 struct Layout {

@@ -48,10 +48,8 @@ std::expected<void, std::string> ReplicaSet::start(std::uint32_t slot) {
 }
 
 std::expected<void, std::string> ReplicaSet::enable(std::uint32_t slot) {
-  if (auto r = api_.set_server_addr(kBackend, slot_name(slot), "127.0.0.1", ports_.replica(slot));
-      !r) {
-    return r;
-  }
+  const auto port = options_.via_fault_proxy ? ports_.replica_proxy(slot) : ports_.replica(slot);
+  if (auto r = api_.set_server_addr(kBackend, slot_name(slot), "127.0.0.1", port); !r) return r;
   return api_.set_server_state(kBackend, slot_name(slot), ServerAdminState::kReady);
 }
 

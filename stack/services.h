@@ -29,7 +29,7 @@ inline constexpr const char* kDbPassword = "app-secret";
 
 inline constexpr std::uint32_t kDefaultFpmChildren = 4;
 // Ports::replica(i) must stay inside the port block.
-inline constexpr std::uint32_t kMaxReplicas = Ports::kBlockSize - 11;
+inline constexpr std::uint32_t kMaxReplicas = Ports::kReplicaRange - 11;
 
 struct Binaries {
   std::filesystem::path haproxy;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -21,6 +22,7 @@
 #include "reports/result/stack_events.h"
 #include "scenarios/scenario_loader.h"
 #include "stack/embedded_stack.h"
+#include "stack/fault_proxy.h"
 #include "stack/fault_targets.h"
 #include "stack/replica_count.h"
 #include "validators/slo.h"
@@ -86,8 +88,8 @@ std::expected<Scenario, int> build_scenario(const RunScenarioCommand& cmd) {
     // Faults act on the embedded stack's processes: at someone else's URL there are none.
     for (const auto& a : plan.actions) {
       if (a.fault == 0) continue;
-      std::cerr << "loadgen: --target: " << cmd.scenario_path << " /faults/"
-                << a.fault - 1 << ": a " << a.kind << " of " << a.target
+      std::cerr << "loadgen: --target: " << cmd.scenario_path << " /faults/" << a.fault - 1
+                << ": a " << a.kind << " of " << a.target
                 << " acts on the embedded stack's processes, and --target points elsewhere; "
                    "drop --target, or run a scenario without \"faults\"\n";
       return std::unexpected(kExitInvalidInput);
@@ -130,6 +132,9 @@ std::expected<std::unique_ptr<stack::EmbeddedStack>, int> stack_for(const StackS
   o.fpm_children = spec.fpm_children;
   if (spec.autoscaler_enabled) o.autoscaler_args = spec.autoscaler.to_args();
   o.front = {spec.tls.redirect, spec.limits};
+  o.fault_proxy = std::any_of(plan.actions.begin(), plan.actions.end(), [](const TimedAction& a) {
+    return actions::is_network_kind(a.kind);
+  });
   if (!quiet) std::fprintf(stderr, "loadgen: bringing up the embedded stack...\n");
   auto s = stack::EmbeddedStack::up(o);
   if (!s) {
@@ -174,6 +179,33 @@ bool save_result(const reports::StoredResult& stored, const OutDir& out) {
   return false;
 }
 
+// Which process groups a fault target names when it fires (none without an embedded stack).
+actions::TargetResolver fault_resolver(const stack::EmbeddedStack* embedded) {
+  if (embedded == nullptr) return {};
+  return [dir = embedded->layout().dir](
+             std::string_view target) -> std::expected<std::vector<int>, std::string> {
+    const auto t = parse_fault_target(target);
+    if (!t) return std::unexpected(t.error());
+    return stack::resolve_fault_target(*t, dir);
+  };
+}
+
+// The stack's fault proxy, when it runs one (a scenario with network faults).
+actions::FaultProxyHooks fault_proxy_hooks(const stack::EmbeddedStack* embedded) {
+  if (embedded == nullptr || !embedded->has_fault_proxy()) return {};
+  actions::FaultProxyHooks h;
+  h.route = [dir = embedded->layout().dir, ports = embedded->ports()](
+                std::string_view target) -> std::expected<std::uint16_t, std::string> {
+    const auto t = parse_fault_target(target);
+    if (!t) return std::unexpected(t.error());
+    return stack::resolve_fault_route(*t, dir, ports);
+  };
+  h.control = [port = embedded->ports().fault_control()](std::string_view line) {
+    return stack::fault_control(port, line);
+  };
+  return h;
+}
+
 int run_scenario(const RunOptions& cmd, const Scenario& sc, const stack::EmbeddedStack* embedded,
                  const OutDir& out) {
   const RunPlan& p = sc.run;
@@ -182,15 +214,7 @@ int run_scenario(const RunOptions& cmd, const Scenario& sc, const stack::Embedde
   hooks.stop_flag = &interrupt_flag();
   // What each timed action kind does; faults act on the embedded stack's processes. Held for
   // the whole run: destroying it resumes whatever a fault left paused, on every path.
-  actions::Executor executor(
-      embedded == nullptr
-          ? actions::TargetResolver{}
-          : actions::TargetResolver([dir = embedded->layout().dir](std::string_view target)
-                                        -> std::expected<std::vector<int>, std::string> {
-              const auto t = parse_fault_target(target);
-              if (!t) return std::unexpected(t.error());
-              return stack::resolve_fault_target(*t, dir);
-            }));
+  actions::Executor executor(fault_resolver(embedded), fault_proxy_hooks(embedded));
   hooks.run_action = [&executor](const TimedAction& a) { return executor.run(a); };
   if (live) {
     hooks.on_second = [&p](const TimelinePoint& t) {

@@ -86,11 +86,15 @@ inline std::string_view tls_option_in_use(const TlsPlan& t) {
 // (fault injection: kill or pause a replica, ...). Pure data here; what a kind does is up to
 // the executor the app hands the engine (loadgen/actions/), never the engine itself.
 struct TimedAction {
-  std::int64_t at_ns = 0;  // ns since the run's t = 0 (the first step's start), in [0, length)
-  std::string kind;        // one of the scenario's accepted kinds (scenarios/scenario_keys.cpp)
-  std::string target;      // what it acts on, as the kind reads it (e.g. a replica); may be ""
+  std::int64_t at_ns = 0;   // ns since the run's t = 0 (the first step's start), in [0, length)
+  std::string kind;         // one of the scenario's accepted kinds (scenarios/scenario_keys.cpp)
+  std::string target;       // what it acts on, as the kind reads it (e.g. a replica); may be ""
   std::uint32_t fault = 0;  // from the scenario's "faults": 1 + the fault's index (a "pause"
                             // and the "resume" that ends it share it); 0 = not a fault
+  // What the kind needs besides its target, as its executor reads it: a network fault's
+  // toxics ("down.latency_ms=200", the fault proxy's control syntax), a cpu fault's
+  // "cores=N seconds=S"; "" for the others.
+  std::string params = {};
 };
 
 struct RunPlan {

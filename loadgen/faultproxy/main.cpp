@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -104,6 +105,9 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  // A write to a peer that has gone (a client that timed out during a hang, then the hang is
+  // cleared) is an error for that connection, never a SIGPIPE that kills every route.
+  std::signal(SIGPIPE, SIG_IGN);
 
   Routes routes;
   std::string listed;

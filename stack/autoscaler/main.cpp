@@ -120,8 +120,9 @@ int run(const as::AutoscalerConfig& cfg, Signals& signals) {
   so.record_suffix = ".autoscaler";
   so.exit_status = [&runner](int pid) { return runner.exit_status(pid); };
   lg::stack::Supervisor supervisor(runner, layout, so);
-  lg::stack::ReplicaSet replicas(supervisor, *bin, layout, ports, api,
-                                 {k.max_replicas, cfg.fpm_children, !cfg.detached});
+  lg::stack::ReplicaSet replicas(
+      supervisor, *bin, layout, ports, api,
+      {k.max_replicas, cfg.fpm_children, !cfg.detached, cfg.fault_proxy});
   // HAProxy first stops sending them requests (maint lets those in flight finish), then each
   // is stopped (SIGQUIT: nginx finishes what it serves), last started first.
   const auto stop_replicas = [&supervisor, &replicas, &api]() -> int {

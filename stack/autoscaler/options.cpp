@@ -51,6 +51,7 @@ std::string wrapped(const std::vector<std::string>& items) {
 std::string usage() {
   auto items = knob_usage();
   items.emplace_back("[--detached]");
+  items.emplace_back("[--fault-proxy]");
   return "usage: loadgen-autoscaler --run-dir DIR --base-port P --min N --max N "
          "--fpm-children N\n" +
          wrapped(items) +
@@ -77,6 +78,10 @@ std::expected<AutoscalerConfig, std::string> parse_args(const std::vector<std::s
   flag(integer("--fpm-children", c.fpm_children, 1, 256));
   flag({{"--detached"}, cli::Flag::Arity::kSwitch, [&c](const std::string&, const std::string&) {
           c.detached = true;
+          return std::string();
+        }});
+  flag({{"--fault-proxy"}, cli::Flag::Arity::kSwitch, [&c](const std::string&, const std::string&) {
+          c.fault_proxy = true;
           return std::string();
         }});
   flag({{"--help", "-h"}, cli::Flag::Arity::kStop, [&c](const std::string&, const std::string&) {

@@ -27,9 +27,10 @@ struct AutoscalerConfig {
   std::filesystem::path run_dir;  // the stack's run directory (must exist)
   std::uint16_t base_port = 0;    // the stack's port block (layout.h Ports)
   std::uint32_t fpm_children = 0;
-  bool detached = false;  // replicas outlive this process if it is killed (no PDEATHSIG)
-  bool help = false;      // --help: print usage(), exit 0
-  Knobs knobs;            // min/max and every policy knob; validate()d
+  bool detached = false;     // replicas outlive this process if it is killed (no PDEATHSIG)
+  bool fault_proxy = false;  // HAProxy reaches the replicas through the fault proxy's ports
+  bool help = false;         // --help: print usage(), exit 0
+  Knobs knobs;               // min/max and every policy knob; validate()d
 };
 
 // Parses the arguments after argv[0]. Errors (exit status 2 in main) name the flag, the value

@@ -161,7 +161,7 @@ TEST_CASE("faults: each bad fault is an error at its pointer", "[scenario][fault
   const auto e3 = only_error(
       with_faults(R"([{"at": "1s", "kind": "kill", "target": "db", "duration": "1s"}])"));
   CHECK(e3.pointer == "/faults/0/duration");
-  CHECK_THAT(e3.message, Contains("only a pause has one"));
+  CHECK_THAT(e3.message, Contains("a kill is done at once and takes no duration"));
 
   const auto e4 = only_error(with_faults(R"([{"at": "1s", "kind": "kill"}])"));
   CHECK(e4.pointer == "/faults/0/target");
@@ -185,6 +185,75 @@ TEST_CASE("faults: each bad fault is an error at its pointer", "[scenario][fault
   const auto e8 =
       only_error(with_faults(R"([{"at": "1s", "kind": "kill", "target": "db", "x": 1}])"));
   CHECK(e8.pointer == "/faults/0/x");
+}
+
+TEST_CASE("faults: network and cpu faults load with their params as the executor reads them",
+          "[scenario][faults]") {
+  const auto plan = loads(with_faults(R"([
+      {"at": "1s", "kind": "latency", "target": "replica:1", "duration": "2s",
+       "params": {"ms": 200}},
+      {"at": "2s", "kind": "jitter", "target": "replica:any", "duration": "1s",
+       "params": {"jitter_ms": 50, "direction": "both"}},
+      {"at": "3s", "kind": "bandwidth", "target": "replica:2", "duration": "1s",
+       "params": {"kbps": 12.5, "direction": "up"}},
+      {"at": "4s", "kind": "reset", "target": "replica:1", "duration": "1s"},
+      {"at": "5s", "kind": "hang", "target": "replica:1", "duration": "1s"},
+      {"at": "6s", "kind": "cpu", "duration": "1.5s", "params": {"cores": 2}}])"));
+  REQUIRE(plan.actions.size() == 12);  // each with its clear
+  const auto& a = plan.actions;
+  CHECK(a[0].params == "down.latency_ms=200");
+  CHECK(a[1].kind == "clear");
+  CHECK(a[1].at_ns == 3'000'000'000);
+  CHECK(a[1].fault == 1);
+  CHECK(a[1].target == "replica:1");
+  CHECK(a[2].params ==
+        "down.latency_ms=50 up.latency_ms=50 down.jitter_ms=50 up.jitter_ms=50");  // ms = jitter
+  CHECK(a[4].params == "up.kbps=12.5");
+  CHECK(a[6].params == "reset=1");
+  CHECK(a[8].params == "hang=1");
+  CHECK(a[10].kind == "cpu");
+  CHECK(a[10].target == "host");               // a cpu fault's only target, the default
+  CHECK(a[10].params == "cores=2 seconds=3");  // 1.5 s rounded up, + 1 s: stress-ng's backstop
+  CHECK(a[11].kind == "clear");
+  CHECK(a[11].fault == 6);
+}
+
+TEST_CASE("faults: network and cpu faults refuse what does not suit them", "[scenario][faults]") {
+  const auto [faults, pointer, says] = GENERATE(table<std::string, std::string, std::string>({
+      {R"([{"at": "1s", "kind": "latency", "target": "replica:1", "params": {"ms": 5}}])",
+       "/faults/0/duration", "missing (how long the latency lasts"},
+      {R"([{"at": "1s", "kind": "latency", "target": "replica:1", "duration": "1s"}])",
+       "/faults/0/params/ms", "missing (the delay in ms"},
+      {R"([{"at": "1s", "kind": "latency", "target": "db", "duration": "1s",
+            "params": {"ms": 5}}])",
+       "/faults/0/target", "acts on the network between HAProxy and a replica"},
+      {R"([{"at": "1s", "kind": "hang", "target": "replica:1/fpm", "duration": "1s"}])",
+       "/faults/0/target", "accepted: replica:N (N >= 1), replica:any"},
+      {R"([{"at": "1s", "kind": "hang", "target": "replica:1", "duration": "1s",
+            "params": {"ms": 5}}])",
+       "/faults/0/params/ms", "a hang fault takes no params"},
+      {R"([{"at": "1s", "kind": "latency", "target": "replica:1", "duration": "1s",
+            "params": {"ms": 5, "kbps": 3}}])",
+       "/faults/0/params/kbps", "a latency fault takes only ms, direction"},
+      {R"([{"at": "1s", "kind": "latency", "target": "replica:1", "duration": "1s",
+            "params": {"ms": 5, "direction": "sideways"}}])",
+       "/faults/0/params/direction", "sideways"},
+      {R"([{"at": "1s", "kind": "bandwidth", "target": "replica:1", "duration": "1s",
+            "params": {"kbps": 0}}])",
+       "/faults/0/params/kbps", ""},
+      {R"([{"at": "1s", "kind": "cpu", "target": "replica:1", "duration": "1s"}])",
+       "/faults/0/target", "a cpu fault burns the host's cores; accepted: host"},
+      {R"([{"at": "1s", "kind": "cpu", "duration": "1s", "params": {"cores": 1.5}}])",
+       "/faults/0/params/cores", "a whole number of cores"},
+      {R"([{"at": "1s", "kind": "cpu", "duration": "1s", "params": {"cores": 65}}])",
+       "/faults/0/params/cores", ""},
+      {R"([{"at": "1s", "kind": "kill", "target": "db", "params": {"ms": 1}}])",
+       "/faults/0/params/ms", "a kill fault takes no params"},
+  }));
+  CAPTURE(faults);
+  const auto e = only_error(with_faults(faults));
+  CHECK(e.pointer == pointer);
+  CHECK_THAT(e.message, Contains(says));
 }
 
 TEST_CASE("faults: refused against a URL target, naming the fault", "[scenario][faults]") {

@@ -246,7 +246,7 @@ TEST_CASE("autoscaler command line", "[autoscaler]") {
     };
     CHECK(err({"--min", "0"}) == "--min: \"0\" is not accepted: expected an integer in [1, 53]");
     CHECK(err({"--base-port", "65500"}) ==
-          "--base-port: \"65500\" is not accepted: expected an integer in [1, 65472]");
+          "--base-port: \"65500\" is not accepted: expected an integer in [1, 65408]");
     CHECK_THAT(err({"--check-interval", "2"}),
                Catch::StartsWith("--check-interval: \"2\" is not accepted: expected a duration"));
     CHECK_THAT(err({"--algorithm", "magic"}), Catch::Contains("linear, exponential"));

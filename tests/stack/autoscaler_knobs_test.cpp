@@ -266,7 +266,7 @@ TEST_CASE("knobs: loadgen-autoscaler's usage lists every knob flag with its defa
                           "[--scale-down-rps 50]\n"
                           "  [--scale-down-response-ms 200] [--factor 1.5] [--target-metric "
                           "cpu|rps]\n"
-                          "  [--target-value 50] [--detached]\n"
+                          "  [--target-value 50] [--detached] [--fault-proxy]\n"
                           "Scales the stack's replicas"));
   for (const auto& spec : lg::kKnobTable) {
     CAPTURE(spec.flag);

@@ -277,3 +277,58 @@ TEST_CASE("embedded stack: SIGINT during a pause fault leaves nothing stopped or
   CHECK(actions[1]["kind"] == "resume");
   CHECK(actions[1]["fired_s"].is_null());  // the run ended first: the executor continued it
 }
+
+namespace {
+
+// The stress-ng that `parent` started (a child of it), or -1.
+int stress_ng_child_of(int parent) {
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const auto name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const int pid = std::stoi(name);
+    const auto st = lg::stack::read_proc_stat(pid);
+    if (st && st->ppid == parent && lg::test::read_file(e.path() / "comm").starts_with("stress-ng"))
+      return pid;
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("embedded stack: SIGINT during a cpu burn and a latency fault leaves neither behind",
+          "[stack]") {
+  TempDir tmp;
+  const auto scenario = tmp.path() / "burning.json";
+  lg::test::write_file(scenario, R"({"schema_version": 1, "name": "sigint-burning",
+    "stack": {"replicas": {"min": 1, "max": 1}},
+    "requests": [{"path": "/api/item?id=1"}],
+    "rate_per_user": "10/s", "steps": [{"users": 2, "duration": "60s"}],
+    "faults": [{"at": "1s", "kind": "latency", "target": "replica:1", "duration": "50s",
+                "params": {"ms": 20}},
+               {"at": "1s", "kind": "cpu", "duration": "50s", "params": {"cores": 1}}]})");
+  const auto out = tmp.path() / "out";
+  const auto [pid, dir] = spawn_scenario_run(scenario, out);
+  int burn = -1;
+  REQUIRE(wait_until([&, p = pid] { return (burn = stress_ng_child_of(p)) > 0; }, 30s));
+  const auto groups = recorded_groups(dir);
+  bool proxied = false;
+  if (auto procs = lg::stack::read_pids(dir))
+    for (const auto& p : *procs) proxied = proxied || p.name == "faultproxy";
+  CHECK(proxied);  // a network fault: the stack put the proxy in
+  ::kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(leftovers(dir, groups).empty());  // the fault proxy with the rest of the stack
+  CHECK(::kill(-burn, 0) != 0);           // stress-ng and its workers: killed with the run
+  const auto result = nlohmann::json::parse(lg::test::read_file(out / "result.json"));
+  const auto& actions = result["actions"];
+  REQUIRE(actions.size() == 4);
+  for (std::size_t i : {0U, 1U}) {
+    INFO(actions[i].dump());
+    CHECK(actions[i]["ok"] == true);
+  }
+  CHECK(actions[2]["kind"] == "clear");
+  CHECK(actions[2]["fired_s"].is_null());  // the run ended first: the executor stopped the burn
+}

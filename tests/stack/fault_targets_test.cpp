@@ -81,3 +81,18 @@ TEST_CASE("fault targets: nothing alive behind a target is an error naming what 
   REQUIRE_FALSE(none.has_value());
   CHECK(none.error() == "no replica is running");
 }
+
+TEST_CASE("fault targets: a network fault's slot is the replica's, running in full", "[fault]") {
+  const auto slot = [](std::string_view text) {
+    const auto t = parse_fault_target(text);
+    REQUIRE(t.has_value());
+    return lg::stack::resolve_fault_slot(*t, kRun, &odd_alive);
+  };
+  CHECK(slot("replica:1") == 1u);
+  CHECK(slot("replica:3") == 3u);
+  CHECK(slot("replica:any") == 1u);     // the lowest running
+  const auto half = slot("replica:2");  // its nginx is dead: no route worth switching
+  REQUIRE_FALSE(half.has_value());
+  CHECK(half.error() == "replica 2 is not running (running: 1, 3)");
+  CHECK_FALSE(slot("db").has_value());  // only a replica has a slot
+}

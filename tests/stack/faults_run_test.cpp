@@ -1,6 +1,6 @@
 // Faults on the real embedded stack, run by the loadgen binary: a replica killed and MariaDB
-// paused mid-run. Each fault's outcome in result.json names the process groups it acted on,
-// the pause is resumed on time, and the run ends with the stack down and nothing left stopped.
+// paused mid-run, and a hang and a reset through the fault proxy. Each fault's outcome in
+// result.json names what it acted on, each is undone on time, and the stack heals after.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -12,27 +12,46 @@
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
+namespace {
+
+struct Run {
+  int code = -1;
+  std::string out;  // stdout: the tables and the verdict
+  nlohmann::json result;
+};
+
+// The loadgen binary on the scenario `text`, as a user runs it.
+Run run_scenario(const lg::test::TempDir& tmp, const std::string& text) {
+  const auto scenario = tmp.path() / "faults.json";
+  lg::test::write_file(scenario, text);
+  const auto out_dir = tmp.path() / "out";
+  const auto child = lg::test::spawn_loadgen(
+      LOADGEN_BINARY,
+      {scenario.string(), "--quiet", "--max-lag", "100ms", "--out", out_dir.string()},
+      tmp.path() / "stdout.txt");
+  Run r;
+  r.code = child.wait();
+  r.out = lg::test::read_file(tmp.path() / "stdout.txt");
+  const auto json = lg::test::read_file(out_dir / "result.json");
+  REQUIRE_FALSE(json.empty());
+  r.result = nlohmann::json::parse(json);
+  return r;
+}
+
+}  // namespace
+
 TEST_CASE("faults: a kill and a pause on the embedded stack are done and recorded", "[stack]") {
   lg::test::TempDir tmp;
-  const auto scenario = tmp.path() / "faults.json";
-  lg::test::write_file(scenario, R"({
+  const auto run = run_scenario(tmp, R"({
     "schema_version": 1, "name": "faults",
     "stack": {"replicas": {"min": 2, "max": 2}, "fpm_children": 2},
     "requests": [{"path": "/api/item?id=1"}],
     "steps": [{"users": 4, "duration": "6s"}], "rate_per_user": "5/s", "timeout": "3s",
     "faults": [{"at": "2s", "kind": "kill", "target": "replica:2"},
                {"at": "3s", "kind": "pause", "target": "db", "duration": "1s"}]})");
-  const auto out_dir = tmp.path() / "out";
-  const auto child = lg::test::spawn_loadgen(
-      LOADGEN_BINARY,
-      {scenario.string(), "--quiet", "--max-lag", "100ms", "--out", out_dir.string()},
-      tmp.path() / "stdout.txt");
-  const int code = child.wait();
-  INFO(lg::test::read_file(tmp.path() / "stdout.txt"));
-  CHECK((code == 0 || code == 1));  // the verdict is not this test's: the faults are
-  const auto text = lg::test::read_file(out_dir / "result.json");
-  REQUIRE_FALSE(text.empty());
-  const auto r = nlohmann::json::parse(text);
+  INFO(run.out);
+  CHECK((run.code == 0 || run.code == 1));  // the verdict is not this test's: the faults are
+  const auto& r = run.result;
   const auto& actions = r["actions"];
   INFO(actions.dump(2));
   REQUIRE(actions.size() == 3);
@@ -53,4 +72,47 @@ TEST_CASE("faults: a kill and a pause on the embedded stack are done and recorde
   CHECK(actions[2]["outcome"] == "db: resumed process group " + group);
   // Requests went on after the kill: the other replica answered.
   CHECK(r["summary"]["responses"].get<int>() > 60);
+}
+
+TEST_CASE("faults: a hang and a reset through the fault proxy, judged and healed", "[stack]") {
+  lg::test::TempDir tmp;
+  const auto run = run_scenario(tmp, R"({
+    "schema_version": 1, "name": "net-faults",
+    "stack": {"replicas": {"min": 2, "max": 2}, "fpm_children": 4},
+    "requests": [{"path": "/api/item?id=1"}],
+    "steps": [{"rate": "100/s", "duration": "16s"}], "timeout": "1s",
+    "faults": [{"at": "2s", "kind": "hang", "target": "replica:1", "duration": "4s"},
+               {"at": "9s", "kind": "reset", "target": "replica:2", "duration": "3s"}],
+    "slo": {"checks": ["recovers within 3s of fault 1", "errors during fault 2 < 1%"]}})");
+  INFO(run.out);
+  CHECK(run.code == 0);
+  const auto& r = run.result;
+  for (const auto& a : r["actions"]) {
+    INFO(a.dump());
+    CHECK(a["ok"] == true);
+    CHECK_THAT(a["outcome"].get<std::string>(), Contains("proxy route"));
+  }
+  const auto& tl = r["timeline"];
+  const auto at = [&tl](int t) -> const nlohmann::json& {
+    for (const auto& p : tl)
+      if (p["t"] == t) return p;
+    FAIL("no timeline second " << t);
+    return tl[0];
+  };
+  // The hang is told as it is: requests to replica 1 time out (1 s) until HAProxy's checks,
+  // which go through the proxy too, take it out; then every request is answered again.
+  CHECK(at(3)["errors"]["timeout"].get<int>() + at(4)["errors"]["timeout"].get<int>() > 20);
+  bool hung_down = false, reset_down = false;
+  for (int t = 2; t <= 7; ++t) hung_down = hung_down || at(t)["healthy"] < 2;
+  for (int t = 9; t <= 13; ++t) reset_down = reset_down || at(t)["healthy"] < 2;
+  CHECK(hung_down);
+  CHECK(reset_down);
+  for (int t = 13; t <= 15; ++t) {
+    CHECK(at(t)["failed"] == 0);
+    CHECK(at(t)["healthy"] == 2);
+  }
+  for (const auto& c : r["checks"]) {
+    INFO(c.dump());
+    CHECK(c["passed"] == true);  // the reset cost nothing: HAProxy retried on the other replica
+  }
 }

@@ -141,3 +141,82 @@ TEST_CASE("gate: rate-limit.json: no 429 below the per-IP rate, 429s above it, n
   CHECK(s2["completed"].get<std::uint64_t>() + s2["errors"]["http_429"].get<std::uint64_t>() ==
         s2["scheduled"].get<std::uint64_t>());
 }
+
+namespace {
+
+// The seconds of the timeline from `from` to `to` (inclusive).
+std::vector<nlohmann::json> seconds_between(const nlohmann::json& result, int from, int to) {
+  std::vector<nlohmann::json> out;
+  for (const auto& p : result["timeline"])
+    if (p["t"].get<int>() >= from && p["t"].get<int>() <= to) out.push_back(p);
+  return out;
+}
+
+// Whether a process of the fault proxy with this control port is still alive.
+bool fault_proxy_alive(std::uint16_t control) {
+  const std::string needle = std::string("--control") + '\0' + std::to_string(control) + '\0';
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const auto cmd = lg::test::read_file(e.path() / "cmdline");
+    if (cmd.find("loadgen-faultproxy") != std::string::npos &&
+        cmd.find(needle) != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+std::uint16_t stack_port(const nlohmann::json& result) {
+  const auto url = result["scenario"]["target"].get<std::string>();  // http://127.0.0.1:P
+  return static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+}
+
+}  // namespace
+
+TEST_CASE("gate: chaos.json: a killed replica, a paused database and a slow replica, absorbed",
+          "[stack]") {
+  TempDir tmp;
+  const auto o = run_scenario(tmp, "scenarios/chaos.json");
+  INFO(o.out);
+  CHECK(o.code == 0);
+  for (const auto& c : o.result["checks"]) {
+    INFO(c.dump());
+    CHECK(c["passed"] == true);
+  }
+  // Every fault fired and did what it says: 3 faults, 5 actions (the pause's resume, the
+  // latency's clear), the latency through the fault proxy.
+  const auto& actions = o.result["actions"];
+  REQUIRE(actions.size() == 5);
+  for (const auto& a : actions) {
+    INFO(a.dump());
+    CHECK(a["ok"] == true);
+  }
+  CHECK(actions[3]["outcome"].get<std::string>().find("proxy route") != std::string::npos);
+  // Ground truth of the faults in the latencies: while replica 1 answered 200 ms late, p99 of
+  // each whole second was above 200 ms (a third of the requests went there), and the database
+  // pause held requests for up to its 2 s (queued, none timed out at 5 s).
+  for (const auto& p : seconds_between(o.result, 81, 94)) CHECK(p["p99_ms"].get<double>() > 200);
+  double pause_max = 0;
+  for (const auto& p : seconds_between(o.result, 50, 55))
+    pause_max = std::max(pause_max, p["p99_ms"].get<double>());
+  CHECK(pause_max > 1500);
+  CHECK(o.result["summary"]["errors"]["timeout"] == 0);
+  // Teardown: the fault proxy went with the stack.
+  CHECK_FALSE(fault_proxy_alive(static_cast<std::uint16_t>(stack_port(o.result) + 5)));
+}
+
+TEST_CASE("gate: every replica and the autoscaler killed fails the recovery checks, exit 1",
+          "[stack]") {
+  TempDir tmp;
+  const auto o = run_scenario(tmp, "scenarios/chaos-unrecoverable.json");
+  INFO(o.out);
+  CHECK(o.code == 1);
+  CHECK(o.result["passed"] == false);
+  std::vector<std::string> failed;
+  for (const auto& c : o.result["checks"]) {
+    if (c["passed"] == false) failed.push_back(c["name"].get<std::string>());
+    if (c["name"] == "generator_schedule") CHECK(c["passed"] == true);
+  }
+  CHECK(failed == std::vector<std::string>{"recovers within 10s of fault 4",
+                                           "replaced within 10s of fault 4"});
+  CHECK(o.out.find("FAILED recovers within 10s of fault 4 (run)") != std::string::npos);
+  for (const auto& a : o.result["actions"]) CHECK(a["ok"] == true);  // the kills all landed
+}
