@@ -172,10 +172,11 @@ void check_target(Reader& r, const FaultKind* k, const json& v, const std::strin
     return;
   }
   if (k != nullptr && k->targets == Targets::kNetwork &&
-      (t->what != FaultTarget::What::kReplica || t->part != FaultTarget::Part::kBoth)) {
+      (t->what == FaultTarget::What::kAutoscaler || t->part != FaultTarget::Part::kBoth)) {
     r.error(ptr + "/target", ptr + "/target: a " + std::string(k->name) +
-                                 " fault acts on the network between HAProxy and a replica; "
-                                 "accepted: replica:N (N >= 1), replica:any");
+                                 " fault acts on the network between HAProxy and a replica, or "
+                                 "between the app and MariaDB; accepted: replica:N (N >= 1), "
+                                 "replica:any, db");
   }
 }
 

@@ -35,6 +35,8 @@ std::expected<ProcessSpec, std::string> fault_proxy_spec(const Layout& layout, c
   ProcessSpec spec;
   spec.name = "faultproxy";
   spec.argv = {bin.string(), "--control", std::to_string(ports.fault_control())};
+  spec.argv.emplace_back("--route");
+  spec.argv.push_back(std::to_string(ports.db_proxy()) + ":" + std::to_string(ports.mariadb()));
   for (std::uint32_t i = 1; i <= max_replicas; ++i) {
     spec.argv.emplace_back("--route");
     spec.argv.push_back(std::to_string(ports.replica_proxy(i)) + ":" +

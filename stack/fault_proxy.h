@@ -17,7 +17,8 @@ namespace lg::stack {
 // $LG_FAULTPROXY if set, else the binary built with this loadgen, else "loadgen-faultproxy".
 std::filesystem::path fault_proxy_binary();
 
-// The proxy's process: routes for slots 1..max_replicas, its log in the run's log directory.
+// The proxy's process: routes for MariaDB (Ports::db_proxy -> mariadb) and for slots
+// 1..max_replicas, its log in the run's log directory.
 std::expected<ProcessSpec, std::string> fault_proxy_spec(const Layout& layout, const Ports& ports,
                                                          std::uint32_t max_replicas);
 

@@ -110,6 +110,10 @@ std::expected<std::uint16_t, std::string> resolve_fault_route(const FaultTarget&
                                                               const Ports& ports) {
   auto recorded = read_pids(run_dir);
   if (!recorded) return std::unexpected(recorded.error());
+  if (target.what == FaultTarget::What::kDatabase) {
+    if (auto db = resolve_fault_target(target, *recorded); !db) return std::unexpected(db.error());
+    return ports.db_proxy();
+  }
   auto slot = resolve_fault_slot(target, *recorded);
   if (!slot) return std::unexpected(slot.error());
   return ports.replica_proxy(*slot);

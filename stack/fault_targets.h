@@ -29,8 +29,8 @@ std::expected<std::uint32_t, std::string> resolve_fault_slot(
     const FaultTarget& target, const std::vector<RecordedProcess>& recorded,
     bool (*alive)(const RecordedProcess&) = &group_alive);
 
-// The fault proxy's port in front of that slot (Ports::replica_proxy): where a network fault
-// on the target switches its toxics.
+// The fault proxy's port in front of that slot (Ports::replica_proxy), or of MariaDB for db
+// (Ports::db_proxy): where a network fault on the target switches its toxics.
 std::expected<std::uint16_t, std::string> resolve_fault_route(const FaultTarget& target,
                                                               const std::filesystem::path& run_dir,
                                                               const Ports& ports);

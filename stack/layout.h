@@ -17,6 +17,7 @@ struct Ports {
   std::uint16_t autoscaler() const { return base + 3; }     // the autoscaler's /health, /metrics
   std::uint16_t https() const { return base + 4; }          // HAProxy's TLS frontend
   std::uint16_t fault_control() const { return base + 5; }  // the fault proxy's control line
+  std::uint16_t db_proxy() const { return base + 6; }       // its route to MariaDB's TCP port
   std::uint16_t replica(std::uint32_t i) const {            // replica i's nginx, i >= 1
     return static_cast<std::uint16_t>(base + 10 + i);
   }

@@ -17,7 +17,7 @@ struct ProcessSpec {
   std::filesystem::path cwd;      // working directory (the run directory)
   int stop_signal = SIGTERM;      // graceful stop (nginx and php-fpm: SIGQUIT)
   std::chrono::milliseconds stop_timeout{5000};  // then SIGKILL to the whole process group
-  bool die_with_parent = true;    // PR_SET_PDEATHSIG: false only for `loadgen stack up`
+  bool die_with_parent = true;  // PR_SET_PDEATHSIG: false only for `loadgen stack up`
 };
 
 // A started process. Every process runs in its own process group (pgid == pid), so a stop

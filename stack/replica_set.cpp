@@ -24,7 +24,8 @@ ReplicaSet::ReplicaSet(Supervisor& supervisor, const Binaries& bin, const Layout
       options_(options) {}
 
 std::expected<void, std::string> ReplicaSet::start(std::uint32_t slot) {
-  auto fpm = fpm_spec(bin_, layout_, slot, options_.fpm_children);
+  auto fpm = fpm_spec(bin_, layout_, slot, options_.fpm_children, default_assets_dir(),
+                      options_.via_fault_proxy ? ports_.db_proxy() : 0);
   if (!fpm) return std::unexpected(fpm.error());
   fpm->die_with_parent = options_.die_with_parent;
   const auto& layout = layout_;

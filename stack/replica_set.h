@@ -23,8 +23,9 @@ struct ReplicaOptions {
   std::uint32_t max_replicas = 10;                   // HAProxy slots web1..webN
   std::uint32_t fpm_children = kDefaultFpmChildren;  // PHP-FPM workers per replica
   bool die_with_parent = true;                       // false when the stack is detached
-  // HAProxy reaches each replica through the fault proxy (Ports::replica_proxy), which the
-  // stack starts before any replica when a scenario has network faults.
+  // HAProxy reaches each replica through the fault proxy (Ports::replica_proxy), and each
+  // replica's app reaches MariaDB through it (Ports::db_proxy); the stack starts it before any
+  // replica when a scenario has network faults.
   bool via_fault_proxy = false;
 };
 

@@ -206,7 +206,8 @@ std::expected<void, std::string> prepare_run_dir(const Layout& layout, const fs:
 
 std::expected<ProcessSpec, std::string> fpm_spec(const Binaries& bin, const Layout& layout,
                                                  std::uint32_t i, std::uint32_t children,
-                                                 const fs::path& assets_dir) {
+                                                 const fs::path& assets_dir,
+                                                 std::uint16_t db_port) {
   if (auto ok = check_replica(i); !ok) return std::unexpected(ok.error());
   if (children < 1 || children > 256) {
     return std::unexpected("stack: FPM children must be 1..256, got " + std::to_string(children));
@@ -222,6 +223,9 @@ std::expected<ProcessSpec, std::string> fpm_spec(const Binaries& bin, const Layo
       {"LISTEN", layout.fpm_socket(i).string()},
       {"CHILDREN", std::to_string(children)},
       {"DB_SOCKET", layout.mysql_socket().string()},
+      // mysqli: "localhost" means the socket, an address means TCP to DB_PORT.
+      {"DB_HOST", db_port == 0 ? "localhost" : "127.0.0.1"},
+      {"DB_PORT", std::to_string(db_port)},
       {"DB_NAME", kDbName},
       {"DB_USER", kDbUser},
       {"DB_PASSWORD", kDbPassword},

@@ -84,10 +84,12 @@ std::expected<ProcessSpec, std::string> mariadb_spec(const Binaries& bin, const 
 
 // Replica i (1-based): its PHP-FPM pool, `children` static workers, listening on
 // layout.fpm_socket(i); config at replica_dir(i)/php-fpm.conf. Stop: SIGQUIT.
+// `db_port` 0: the app reaches MariaDB on its unix socket; else over TCP on 127.0.0.1:db_port
+// (the fault proxy's route to it, Ports::db_proxy).
 std::expected<ProcessSpec, std::string> fpm_spec(
     const Binaries& bin, const Layout& layout, std::uint32_t i,
     std::uint32_t children = kDefaultFpmChildren,
-    const std::filesystem::path& assets_dir = default_assets_dir());
+    const std::filesystem::path& assets_dir = default_assets_dir(), std::uint16_t db_port = 0);
 
 // Replica i's nginx on ports.replica(i): /health and /nginx_status answered by nginx itself,
 // /static/ from www/static, everything else to replica i's FPM socket. Config and temp paths

@@ -46,7 +46,8 @@ set_exception_handler(function (Throwable $e): void {
 
 // One persistent connection per FPM child ("p:"): a new connection per request costs a
 // connect and, over TCP, leaves a TIME_WAIT socket behind (~13,700 in 10 s measured). The unix
-// socket avoids TCP altogether. 'localhost' means "use the socket" to mysqli.
+// socket avoids TCP altogether. 'localhost' means "use the socket" to mysqli; with the fault
+// proxy in the stack (network faults on db), DB_HOST is 127.0.0.1 and DB_PORT the proxy's.
 function db(): mysqli
 {
     static $db = null;
@@ -60,8 +61,9 @@ function db(): mysqli
         // connection keeps the options it was created with, which are these.
         $conn->options(MYSQLI_OPT_INT_AND_FLOAT_NATIVE, 1);
         $conn->options(MYSQLI_OPT_CONNECT_TIMEOUT, 2);
-        $conn->real_connect('p:localhost', getenv('DB_USER') ?: 'app', getenv('DB_PASSWORD') ?: '',
-            getenv('DB_NAME') ?: 'app', 0, getenv('DB_SOCKET') ?: null);
+        $conn->real_connect('p:' . (getenv('DB_HOST') ?: 'localhost'), getenv('DB_USER') ?: 'app',
+            getenv('DB_PASSWORD') ?: '', getenv('DB_NAME') ?: 'app', (int) (getenv('DB_PORT') ?: 0),
+            getenv('DB_SOCKET') ?: null);
         $conn->set_charset('utf8mb4');
     } catch (mysqli_sql_exception $e) {
         throw new HttpError(500, 'database unavailable: ' . $e->getMessage());

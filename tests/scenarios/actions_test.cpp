@@ -197,7 +197,7 @@ TEST_CASE("faults: network and cpu faults load with their params as the executor
       {"at": "3s", "kind": "bandwidth", "target": "replica:2", "duration": "1s",
        "params": {"kbps": 12.5, "direction": "up"}},
       {"at": "4s", "kind": "reset", "target": "replica:1", "duration": "1s"},
-      {"at": "5s", "kind": "hang", "target": "replica:1", "duration": "1s"},
+      {"at": "5s", "kind": "hang", "target": "db", "duration": "1s"},
       {"at": "6s", "kind": "cpu", "duration": "1.5s", "params": {"cores": 2}}])"));
   REQUIRE(plan.actions.size() == 12);  // each with its clear
   const auto& a = plan.actions;
@@ -211,6 +211,7 @@ TEST_CASE("faults: network and cpu faults load with their params as the executor
   CHECK(a[4].params == "up.kbps=12.5");
   CHECK(a[6].params == "reset=1");
   CHECK(a[8].params == "hang=1");
+  CHECK(a[8].target == "db");  // the app's connections to MariaDB
   CHECK(a[10].kind == "cpu");
   CHECK(a[10].target == "host");               // a cpu fault's only target, the default
   CHECK(a[10].params == "cores=2 seconds=3");  // 1.5 s rounded up, + 1 s: stress-ng's backstop
@@ -224,11 +225,12 @@ TEST_CASE("faults: network and cpu faults refuse what does not suit them", "[sce
        "/faults/0/duration", "missing (how long the latency lasts"},
       {R"([{"at": "1s", "kind": "latency", "target": "replica:1", "duration": "1s"}])",
        "/faults/0/params/ms", "missing (the delay in ms"},
-      {R"([{"at": "1s", "kind": "latency", "target": "db", "duration": "1s",
+      {R"([{"at": "1s", "kind": "latency", "target": "autoscaler", "duration": "1s",
             "params": {"ms": 5}}])",
-       "/faults/0/target", "acts on the network between HAProxy and a replica"},
+       "/faults/0/target",
+       "acts on the network between HAProxy and a replica, or between the app and MariaDB"},
       {R"([{"at": "1s", "kind": "hang", "target": "replica:1/fpm", "duration": "1s"}])",
-       "/faults/0/target", "accepted: replica:N (N >= 1), replica:any"},
+       "/faults/0/target", "accepted: replica:N (N >= 1), replica:any, db"},
       {R"([{"at": "1s", "kind": "hang", "target": "replica:1", "duration": "1s",
             "params": {"ms": 5}}])",
        "/faults/0/params/ms", "a hang fault takes no params"},

@@ -116,3 +116,36 @@ TEST_CASE("faults: a hang and a reset through the fault proxy, judged and healed
     CHECK(c["passed"] == true);  // the reset cost nothing: HAProxy retried on the other replica
   }
 }
+
+TEST_CASE("faults: latency and a reset between the app and MariaDB, through the fault proxy",
+          "[stack]") {
+  lg::test::TempDir tmp;
+  const auto run = run_scenario(tmp, R"({
+    "schema_version": 1, "name": "db-faults",
+    "stack": {"replicas": {"min": 2, "max": 2}, "fpm_children": 4},
+    "requests": [{"path": "/api/item?id={{rand 1 1000}}"}],
+    "steps": [{"rate": "50/s", "duration": "10s"}], "timeout": "2s",
+    "faults": [{"at": "2s", "kind": "latency", "target": "db", "duration": "3s",
+                "params": {"ms": 50}},
+               {"at": "6s", "kind": "reset", "target": "db", "duration": "1s"}]})");
+  INFO(run.out);
+  const auto& r = run.result;
+  for (const auto& a : r["actions"]) {
+    INFO(a.dump());
+    CHECK(a["ok"] == true);
+  }
+  const auto p = [&r](int t, const char* key) {
+    for (const auto& s : r["timeline"])
+      if (s["t"] == t) return s[key].get<double>();
+    return -1.0;
+  };
+  // Every request waits for at least one answer from MariaDB: 50 ms more while the latency
+  // lasts (the median of a second fully inside it), about 1 ms before.
+  CHECK(p(1, "p50_ms") < 50);
+  CHECK(p(3, "p50_ms") >= 50);
+  // The reset cuts the app's connections: the app answers 500 (database unavailable) until it
+  // reconnects once the reset is cleared; the last seconds are clean again.
+  CHECK(p(6, "failed") > 0);
+  CHECK(p(8, "failed") == 0);
+  CHECK(p(9, "failed") == 0);
+}

@@ -407,6 +407,12 @@ TEST_CASE("services: every rendered config passes its binary's own check", "[sta
   const std::string fpm_text = read_file(dir / "php-fpm.conf");
   CHECK_THAT(fpm_text, Contains("pm.max_children = 3"));
   CHECK_THAT(fpm_text, Contains("env[DB_SOCKET] = " + layout.mysql_socket().string()));
+  CHECK_THAT(fpm_text, Contains("env[DB_HOST] = localhost"));  // mysqli: the socket
+  // With the fault proxy, the app goes over TCP to the proxy's route to MariaDB.
+  (void)value_or_fail(fpm_spec(bin, layout, 3, 3, lg::stack::default_assets_dir(), 18006));
+  const std::string proxied = read_file(layout.replica_dir(3) / "php-fpm.conf");
+  CHECK_THAT(proxied, Contains("env[DB_HOST] = 127.0.0.1"));
+  CHECK_THAT(proxied, Contains("env[DB_PORT] = 18006"));
   check_ok({bin.php_fpm.string(), "-t", "-R", "-y", (dir / "php-fpm.conf").string()},
            tmp.path() / "fpm-check.txt");
 
