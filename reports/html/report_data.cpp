@@ -44,13 +44,13 @@ json events_json(const std::vector<StackEvent>& events) {
 }
 
 // Fired timed actions as markers on the same time axis, at their actual time; the label says
-// what and on what, and whether it failed. Actions that never fired have no place on the axis
-// (the "Timed actions" table lists them).
+// which fault (the number SLOs name it by), what and on what, and whether it failed. Actions that
+// never fired have no place on the axis (the "Timed actions" table lists them).
 void add_action_markers(json& events, const std::vector<ActionEvent>& actions) {
   for (const auto& a : actions) {
     if (a.fired_ns < 0) continue;
-    const auto label =
-        a.kind + (a.target.empty() ? "" : " " + a.target) + (a.ok ? "" : " (failed)");
+    const auto label = (a.fault == 0 ? "" : "fault " + std::to_string(a.fault) + ": ") + a.kind +
+                       (a.target.empty() ? "" : " " + a.target) + (a.ok ? "" : " (failed)");
     events.push_back({{"t_s", seconds(a.fired_ns)},
                       {"type", "action"},
                       {"label", label},

@@ -229,11 +229,12 @@ std::string actions_section(const RunResult& r) {
   for (const auto& a : r.actions) {
     const auto fired = a.fired_ns < 0 ? std::string("-") : fixed(seconds(a.fired_ns), 3);
     rows += "<tr>" + cell(fixed(seconds(a.at_ns), 3), "num") + cell(fired, "num") +
+            cell(a.fault == 0 ? std::string("-") : std::to_string(a.fault), "num") +
             text_cell(a.kind) + text_cell(a.target) + text_cell(a.ok ? "ok" : "not ok") +
             text_cell(a.outcome) + "</tr>\n";
   }
   return "<section id=\"actions\"><h2>Timed actions</h2>\n<table><thead><tr><th>planned (s)</th>"
-         "<th>fired (s)</th><th>kind</th><th>target</th><th>ok</th><th>outcome</th></tr></thead>"
+         "<th>fired (s)</th><th>fault</th><th>kind</th><th>target</th><th>ok</th><th>outcome</th></tr></thead>"
          "<tbody>\n" +
          rows + "</tbody></table></section>\n";
 }

@@ -204,16 +204,19 @@ TEST_CASE("html report: timed actions are markers on the time axis and rows of a
   auto r = lg::test::fixture_result();
   r.result.actions = {{"noop", "r2", 20'000'000'000, 20'000'400'000, "done", true},
                       {"noop", "<b>x</b>", 30'000'000'000, 30'000'100'000, "refused", false},
-                      {"noop", "", 59'000'000'000, -1, "run interrupted first", false}};
+                      {"noop", "", 59'000'000'000, -1, "run interrupted first", false},
+                      {"clear", "replica:1", 40'000'000'000, 40'000'100'000, "cleared", true, 3}};
   const auto doc = lg::reports::to_json(r, lg::test::fixture_checks());
   const auto html = render(doc);
   const auto data = json::parse(data_block(html));
-  REQUIRE(data["events"].size() == 4 + 2);  // the scale events, then the fired actions
+  REQUIRE(data["events"].size() == 4 + 3);  // the scale events, then the fired actions
   CHECK(data["events"][4]["type"] == "action");
   CHECK(data["events"][4]["t_s"] == 20.0004);
   CHECK(data["events"][4]["label"] == "noop r2");
   CHECK(data["events"][5]["label"] == "noop <b>x</b> (failed)");
+  CHECK(data["events"][6]["label"] == "fault 3: clear replica:1");  // named as SLOs name it
   CHECK_THAT(html, Contains("<h2>Timed actions</h2>"));
+  CHECK_THAT(html, Contains("<th>fault</th>"));
   CHECK_THAT(html, Contains("run interrupted first"));
   CHECK_THAT(html, Contains("<td>&lt;b&gt;x&lt;/b&gt;</td>"));  // escaped in the table
   CHECK_THAT(html, Contains("blue lines: timed actions"));
