@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "loadgen/core/units.h"
 #include "stack/model/fault_target.h"
@@ -225,6 +226,39 @@ void read_fault(Reader& r, const json& v, const std::string& ptr, std::uint32_t 
   plan.actions.push_back(end);
 }
 
+// A route has one set of toxics at a time: a second network fault on the same target while
+// the first lasts would replace its toxics, and the first's clear would end both.
+void refuse_overlaps(Reader& r, const RunPlan& plan) {
+  struct Span {
+    std::uint32_t fault;
+    std::string target;
+    std::int64_t from, to;
+  };
+  std::vector<Span> spans;
+  for (const auto& a : plan.actions) {
+    if (a.fault == 0) continue;
+    const auto* k = find_kind(a.kind);
+    if (k != nullptr && k->targets == Targets::kNetwork) {
+      spans.push_back({a.fault, a.target, a.at_ns, a.at_ns});
+    } else if (a.kind == "clear" && !spans.empty() && spans.back().fault == a.fault) {
+      spans.back().to = a.at_ns;
+    }
+  }
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    for (std::size_t j = i + 1; j < spans.size(); ++j) {
+      const auto &a = spans[i], &b = spans[j];
+      if (a.target != b.target || a.to <= b.from || b.to <= a.from) continue;
+      const auto ptr = "/faults/" + std::to_string(b.fault - 1);
+      r.error(ptr,
+              ptr + ": a network fault on " + b.target + " while fault " + std::to_string(a.fault) +
+                  " (/faults/" + std::to_string(a.fault - 1) +
+                  ") still acts on it: a route has one set of toxics at a time; start it "
+                  "after the other ends",
+              {"/faults/" + std::to_string(a.fault - 1)});
+    }
+  }
+}
+
 }  // namespace
 
 void read_faults(Reader& r, const json& v, bool embedded_stack, RunPlan& plan) {
@@ -243,6 +277,7 @@ void read_faults(Reader& r, const json& v, bool embedded_stack, RunPlan& plan) {
   for (std::size_t i = 0; i < v.size(); ++i) {
     read_fault(r, v[i], "/faults/" + std::to_string(i), static_cast<std::uint32_t>(i + 1), plan);
   }
+  if (r.clean_under("/faults")) refuse_overlaps(r, plan);
 }
 
 void read_actions(Reader& r, const json& v, RunPlan& plan) {

@@ -258,6 +258,23 @@ TEST_CASE("faults: network and cpu faults refuse what does not suit them", "[sce
   CHECK_THAT(e.message, Contains(says));
 }
 
+TEST_CASE("faults: two network faults on one target at once are refused", "[scenario][faults]") {
+  const auto e = only_error(with_faults(R"([
+      {"at": "1s", "kind": "latency", "target": "replica:1", "duration": "3s",
+       "params": {"ms": 5}},
+      {"at": "2s", "kind": "cpu", "duration": "1s"},
+      {"at": "3s", "kind": "hang", "target": "replica:1", "duration": "1s"}])"));
+  CHECK(e.pointer == "/faults/2");
+  CHECK_THAT(e.message, Contains("while fault 1 (/faults/0) still acts on it"));
+  // Back to back, or on another target, is fine.
+  const auto plan = loads(with_faults(R"([
+      {"at": "1s", "kind": "latency", "target": "replica:1", "duration": "2s",
+       "params": {"ms": 5}},
+      {"at": "3s", "kind": "hang", "target": "replica:1", "duration": "1s"},
+      {"at": "1s", "kind": "hang", "target": "replica:2", "duration": "5s"}])"));
+  CHECK(plan.actions.size() == 6);
+}
+
 TEST_CASE("faults: refused against a URL target, naming the fault", "[scenario][faults]") {
   const auto e = only_error(
       with_faults(R"([{"at": "1s", "kind": "kill", "target": "db"}])", "http://127.0.0.1:8080"));
