@@ -3,6 +3,8 @@
 #include <uv.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -79,9 +81,12 @@ struct Proxy::Impl {
   std::uint16_t port = 0;
   std::thread thread;
 
-  std::mutex mu;  // guards pending and stop
+  std::mutex mu;  // guards pending, stop, asked and applied
   Toxics pending;
   bool stop = false;
+  std::uint64_t asked = 0;             // set() calls so far
+  std::uint64_t applied = 0;           // the last of them the loop has applied
+  std::condition_variable applied_cv;  // signalled when `applied` moves
 
   Toxics toxics;  // the loop thread's
   std::unordered_set<Pair*> pairs;
@@ -400,13 +405,20 @@ void Proxy::Impl::on_wake(uv_async_t* a) {
   auto* self = static_cast<Impl*>(a->data);
   Toxics t;
   bool stop = false;
+  std::uint64_t asked = 0;
   {
     std::lock_guard lock(self->mu);
     t = self->pending;
     stop = self->stop;
+    asked = self->asked;
   }
   if (!stop) {
     self->apply(t);
+    {
+      std::lock_guard lock(self->mu);
+      self->applied = asked;
+    }
+    self->applied_cv.notify_all();
     return;
   }
   for (Pair* p : std::unordered_set<Pair*>(self->pairs)) self->close_pair(*p, false, false);
@@ -456,11 +468,15 @@ std::uint16_t Proxy::port() const {
 }
 
 void Proxy::set(const Toxics& toxics) {
-  {
-    std::lock_guard lock(impl_->mu);
-    impl_->pending = toxics;
-  }
+  std::unique_lock lock(impl_->mu);
+  impl_->pending = toxics;
+  const auto mine = ++impl_->asked;
   uv_async_send(&impl_->wake);
+  // Until the loop has applied it: "ok" on the control line then means in effect, so that a
+  // connection made right after the answer already sees the toxics. Bounded, in case the loop
+  // is stopping.
+  impl_->applied_cv.wait_for(lock, std::chrono::seconds(2),
+                             [&] { return impl_->applied >= mine || impl_->stop; });
 }
 
 ProxyStats Proxy::stats() const {

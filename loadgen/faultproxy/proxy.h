@@ -39,7 +39,8 @@ class Proxy {
   Proxy& operator=(const Proxy&) = delete;
 
   std::uint16_t port() const;
-  // Takes effect on the proxy's thread soon after (before the next chunk it handles).
+  // Applied on the proxy's thread; returns once it is in effect there (at most 2 s), so a
+  // connection made after it returns sees the new toxics.
   void set(const Toxics& toxics);
   ProxyStats stats() const;  // any thread
 
