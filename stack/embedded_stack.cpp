@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "stack/boost_process_runner.h"
+#include "stack/companion_binary.h"
 #include "stack/fault_proxy.h"
 #include "stack/http_probe.h"
 #include "stack/listeners.h"
@@ -186,11 +187,10 @@ std::expected<void, std::string> EmbeddedStack::bring_up() {
 }
 
 std::filesystem::path autoscaler_binary() {
-  if (const char* env = std::getenv("LG_AUTOSCALER"); env != nullptr && *env != '\0') return env;
 #ifdef LG_AUTOSCALER_BINARY
-  return LG_AUTOSCALER_BINARY;
+  return companion_binary("LG_AUTOSCALER", LG_AUTOSCALER_BINARY, "loadgen-autoscaler");
 #else
-  return "loadgen-autoscaler";
+  return companion_binary("LG_AUTOSCALER", nullptr, "loadgen-autoscaler");
 #endif
 }
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "stack/companion_binary.h"
 #include "stack/posix_fd.h"
 
 namespace lg::stack {
@@ -17,11 +18,10 @@ constexpr std::size_t kMaxAnswer = 4096;  // bytes; an answer is one short line
 }  // namespace
 
 std::filesystem::path fault_proxy_binary() {
-  if (const char* env = std::getenv("LG_FAULTPROXY"); env != nullptr && *env != '\0') return env;
 #ifdef LG_FAULTPROXY_BINARY
-  return LG_FAULTPROXY_BINARY;
+  return companion_binary("LG_FAULTPROXY", LG_FAULTPROXY_BINARY, "loadgen-faultproxy");
 #else
-  return "loadgen-faultproxy";
+  return companion_binary("LG_FAULTPROXY", nullptr, "loadgen-faultproxy");
 #endif
 }
 

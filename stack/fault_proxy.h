@@ -14,7 +14,7 @@
 
 namespace lg::stack {
 
-// $LG_FAULTPROXY if set, else the binary built with this loadgen, else "loadgen-faultproxy".
+// $LG_FAULTPROXY if set, else the binary built with this loadgen (companion_binary.h).
 std::filesystem::path fault_proxy_binary();
 
 // The proxy's process: routes for MariaDB (Ports::db_proxy -> mariadb) and for slots

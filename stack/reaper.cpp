@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "stack/companion_binary.h"
 #include "stack/posix_fd.h"
 #include "stack/run_dir.h"
 
@@ -54,14 +55,11 @@ std::string status_text(int status) {
 }  // namespace
 
 fs::path reaper_binary() {
-  if (const char* env = std::getenv("LG_REAPER"); env != nullptr && *env != '\0') return env;
 #ifdef LG_REAPER_BINARY
-  if (std::error_code ec; fs::exists(LG_REAPER_BINARY, ec)) return LG_REAPER_BINARY;
+  return companion_binary("LG_REAPER", LG_REAPER_BINARY, "loadgen-reaper");
+#else
+  return companion_binary("LG_REAPER", nullptr, "loadgen-reaper");
 #endif
-  std::error_code ec;
-  const auto self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) return self.parent_path() / "loadgen-reaper";
-  return "loadgen-reaper";
 }
 
 std::expected<std::unique_ptr<Reaper>, std::string> Reaper::start(const fs::path& run_dir,
